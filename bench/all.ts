@@ -1,0 +1,9 @@
+import { benchRuns } from "./runs.js";
+
+/** `npm run bench`: every benchmark, one after the other (they must not compete for the two cores). */
+const benches: [string, () => Promise<void>][] = [["runs", benchRuns]];
+
+const only = process.argv[2];
+for (const [name, fn] of benches) {
+  if (!only || only === name) await fn();
+}
