@@ -98,7 +98,9 @@ export async function measure(
 export function printHeader(title: string): void {
   const m = machineInfo();
   console.log(`\n## ${title}`);
-  console.log(`${m.date.slice(0, 10)} · ${m.cpu} · ${m.cores} cores · ${m.memory_gib} GiB · Node ${m.node} (V8 ${m.v8})`);
+  console.log(
+    `${m.date.slice(0, 10)} · ${m.cpu} · ${m.cores} cores · ${m.memory_gib} GiB · Node ${m.node} (V8 ${m.v8})`,
+  );
 }
 
 export function row(cells: (string | number)[]): string {

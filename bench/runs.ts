@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readRunDir, RunWriter } from "../src/runs/rundir.js";
+import { RunWriter, readRunDir } from "../src/runs/rundir.js";
 import { measure, printHeader, row } from "./lib.js";
 
 /**
@@ -18,7 +18,11 @@ export async function benchRuns(): Promise<void> {
       () => {
         const w = RunWriter.create(join(root, `w${k++}`), { id: "bench", name: "bench" });
         for (let s = 0; s < steps; s++) {
-          w.log(s, { "train/loss": 3 + Math.sin(s), "train/lr": 3e-4, "train/grad_norm": 1.1 }, { tokens: s * 2048 });
+          w.log(
+            s,
+            { "train/loss": 3 + Math.sin(s), "train/lr": 3e-4, "train/grad_norm": 1.1 },
+            { tokens: s * 2048 },
+          );
         }
         w.finish("completed");
       },
@@ -27,8 +31,20 @@ export async function benchRuns(): Promise<void> {
     const read = await measure(() => readRunDir(join(root, "w0")), { n: 3, warmup: 1 });
     console.log(row(["what", "figure", "clean samples"]));
     console.log(row(["---", "---", "---"]));
-    console.log(row(["append (3 series/line, flushed)", `${((write.median_s / steps) * 1e6).toFixed(2)} µs/step`, write.clean]));
-    console.log(row(["read back 200k steps × 3 series", `${(steps / read.median_s / 1e6).toFixed(2)} M lines/s`, read.clean]));
+    console.log(
+      row([
+        "append (3 series/line, flushed)",
+        `${((write.median_s / steps) * 1e6).toFixed(2)} µs/step`,
+        write.clean,
+      ]),
+    );
+    console.log(
+      row([
+        "read back 200k steps × 3 series",
+        `${(steps / read.median_s / 1e6).toFixed(2)} M lines/s`,
+        read.clean,
+      ]),
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

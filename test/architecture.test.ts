@@ -43,7 +43,8 @@ describe("architecture", () => {
       const text = readFileSync(file, "utf8");
       for (const m of text.matchAll(/(?:from|import)\s*\(?\s*["'](\.[^"']+)["']/g)) {
         const target = relative("src", join(file, "..", m[1])).split("/")[0];
-        if (target !== folder && !rules.includes(target)) violations.push(`${file}: imports src/${target} (${m[1]})`);
+        if (target !== folder && !rules.includes(target))
+          violations.push(`${file}: imports src/${target} (${m[1]})`);
       }
     }
     expect(violations).toEqual([]);
