@@ -1,0 +1,35 @@
+/**
+ * What the trainer needs from a tokenizer. The Qwen byte-level BPE of src/tokenizer fits this shape; the
+ * byte tokenizer below is the fallback that needs no vocabulary file.
+ */
+export interface TextTokenizer {
+  readonly name: string;
+  /** Embedding rows a model needs for it. */
+  readonly vocabSize: number;
+  /** End-of-document token appended when packing, if any. */
+  readonly eosId: number | null;
+  encode(text: string): ArrayLike<number>;
+  decode(ids: ArrayLike<number>): string;
+}
+
+/**
+ * UTF-8 bytes as tokens 0–255 and an end-of-text token 256: every string round-trips, no vocabulary to ship.
+ * Decoding replaces invalid UTF-8 (a generation cut mid-character) with U+FFFD and drops the eos token.
+ */
+export class ByteTokenizer implements TextTokenizer {
+  readonly name = "bytes";
+  readonly vocabSize = 257;
+  readonly eosId = 256;
+  private readonly enc = new TextEncoder();
+  private readonly dec = new TextDecoder("utf-8", { fatal: false });
+
+  encode(text: string): Uint8Array {
+    return this.enc.encode(text);
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    const bytes: number[] = [];
+    for (let i = 0; i < ids.length; i++) if (ids[i] >= 0 && ids[i] < 256) bytes.push(ids[i]);
+    return this.dec.decode(Uint8Array.from(bytes));
+  }
+}
