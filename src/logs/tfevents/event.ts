@@ -40,6 +40,8 @@ export interface EventSink {
   scalar(tag: string, step: number, wallTime: number, value: number): void;
   fileVersion?(version: string, wallTime: number): void;
   sessionLog?(status: number, step: number, wallTime: number, checkpointPath: string): void;
+  /** A text summary (plugin `text`): its first string. HF's TensorBoard callback logs the training args so. */
+  text?(tag: string, step: number, text: string): void;
   /** A summary value that is not a scalar (histogram, image, text, multi-element tensor): counted, not kept. */
   nonScalar?(tag: string, why: string): void;
 }
@@ -128,6 +130,13 @@ export class EventDecoder {
       return;
     }
     const plugin = this.pluginByTag.get(tag);
+    if (plugin === "text" && sink.text) {
+      const t = tensorString(buf, tensor[0], tensor[1]);
+      if (t !== undefined) {
+        sink.text(tag, step, t);
+        return;
+      }
+    }
     if (plugin !== "scalars" && !this.scalarClassTags.has(tag)) {
       sink.nonScalar?.(tag, plugin ? `plugin ${plugin}` : "tensor without the scalars plugin");
       return;
@@ -226,6 +235,17 @@ export function tensorScalar(buf: Uint8Array, start: number, end: number): numbe
   }
   if (valsDtype === DTYPE.int32) return v | 0;
   return v;
+}
+
+/** The first string_val (field 8) of a TensorProto. */
+function tensorString(buf: Uint8Array, start: number, end: number): string | undefined {
+  const r = new ProtoReader(buf, start, end);
+  while (!r.done) {
+    const [f, w] = r.key();
+    if (f === 8 && w === WIRE.len) return r.string();
+    r.skip(w);
+  }
+  return undefined;
 }
 
 function shapeElements(buf: Uint8Array, start: number, end: number): number {
