@@ -1,8 +1,9 @@
 import type { Command } from "commander";
+import { register as demo } from "./demo.js";
 import { register as runs } from "./runs.js";
 
 /**
  * Every command plateau has, in the order --help lists them. A command is registered here only once it works
  * on real input.
  */
-export const commands: ((program: Command) => void)[] = [runs];
+export const commands: ((program: Command) => void)[] = [runs, demo];

@@ -1,0 +1,9 @@
+export {
+  cleanDocuments,
+  DEMO_KINDS,
+  type DemoKind,
+  type DemoLabel,
+  type DemoOptions,
+  type DemoSummary,
+  writeDemoCorpus,
+} from "./generate.js";
