@@ -1,0 +1,18 @@
+// The kernels' entry point: everything exported here is callable from src/engine/wasm (kernels.ts lists them).
+export { attentionBackward, attentionForward } from "./attention";
+export {
+  adamw,
+  add,
+  addBias,
+  biasGrad,
+  embeddingBackward,
+  embeddingForward,
+  rmsnormBackwardDw,
+  scale,
+  sumSquares,
+  swigluBackward,
+  swigluForward,
+} from "./elementwise";
+export { gemm, gemmPart, gemmScratchBytes, gemmSetScratch } from "./gemm";
+export { rmsnormBackwardDx, rmsnormForward, rope } from "./norm";
+export { crossEntropy } from "./softmax";
