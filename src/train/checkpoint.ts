@@ -118,7 +118,7 @@ export function loadCheckpointInto(dir: string, model: Qwen2Model, optimizer: Op
   try {
     for (const s of optimizer.state()) {
       const t = f.tensors.get(s.name);
-      if (!t || t.shape.length !== 1 || t.shape[0] !== s.data.length)
+      if (t?.shape.length !== 1 || t.shape[0] !== s.data.length)
         throw new UserError(`optimizer state ${s.name} missing or of the wrong size`, { file: f.path });
       f.readFloat32(s.name, s.data);
     }

@@ -40,6 +40,8 @@ export interface TrainConfig {
   keep_checkpoints: number;
   /** Initialise from a HF checkpoint directory instead of random weights. */
   init_from?: string;
+  /** How the caller built the data (opaque to the trainer; the CLI rebuilds the data from it on --resume). */
+  data_spec?: unknown;
 }
 
 export const DEFAULT_TRAIN: Omit<TrainConfig, "model" | "max_steps"> = {

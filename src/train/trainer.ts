@@ -60,7 +60,9 @@ export interface SampleReport {
 
 /** Callbacks the protocols use to watch and steer a run; returning "stop" ends it after a checkpoint. */
 export interface TrainHooks {
+  // biome-ignore lint/suspicious/noConfusingVoidType: hooks that never stop the run simply return nothing
   onStep?(r: StepReport, t: Trainer): void | "stop";
+  // biome-ignore lint/suspicious/noConfusingVoidType: as above
   onEpoch?(epoch: number, t: Trainer): void | "stop";
   onEval?(r: EvalReport, t: Trainer): void;
   onSample?(r: SampleReport, t: Trainer): void;

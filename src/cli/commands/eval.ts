@@ -1,0 +1,162 @@
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { Command } from "commander";
+import { CONFIG_FILE, loadHfCheckpoint, namedTensors } from "../../engine/hf-checkpoint.js";
+import { writeSafetensors } from "../../engine/safetensors.js";
+import { engineOps } from "../../engine/select.js";
+import { shiftedTargets } from "../../engine/targets.js";
+import { latestCheckpoint } from "../../train/checkpoint.js";
+import { readTokenFile } from "../../train/data/token-file.js";
+import { fsyncDir } from "../../util/atomic.js";
+import { UserError } from "../../util/errors.js";
+import { fmtInt, say } from "../../util/term.js";
+import { action, examples } from "../context.js";
+import { addEngineOptions, type EngineCliOpts, positiveInt } from "./model.js";
+
+/** A HF model directory, or a run / checkpoints folder (its newest checkpoint). */
+export function resolveModelDir(dir: string): string {
+  if (existsSync(join(dir, CONFIG_FILE))) return dir;
+  const ckpt = latestCheckpoint(join(dir, "checkpoints")) ?? latestCheckpoint(dir);
+  if (ckpt) return ckpt;
+  throw new UserError("no config.json here, and no checkpoints (expected a HF model directory or a run)", {
+    file: dir,
+  });
+}
+
+interface EvalOpts extends EngineCliOpts {
+  checkpoint: string;
+  tokens: string;
+  dumpLogits?: string;
+  dumpGrads?: string;
+  batch?: number;
+}
+
+export function register(program: Command): void {
+  examples(
+    addEngineOptions(
+      program
+        .command("eval")
+        .description(
+          "loss of a checkpoint on token data (mean cross-entropy of logits[:, :-1] against ids[:, 1:]); optionally dump logits and gradients to check the engine against HF",
+        )
+        .requiredOption(
+          "--checkpoint <dir>",
+          "HF model directory (config.json + safetensors), or a run / checkpoint",
+        )
+        .requiredOption("--tokens <file.json>", "JSON array of equal-length arrays of token ids")
+        .option("--dump-logits <out.f32>", "write the logits as raw little-endian float32 [B, T, V]")
+        .option(
+          "--dump-grads <out.safetensors>",
+          "write the gradient of the mean loss for every parameter (HF names)",
+        )
+        .option(
+          "--batch <n>",
+          "sequences per forward pass (default: as many as fit in ~1 GB of logits)",
+          positiveInt,
+        ),
+    ).action(
+      action(async (ctx, opts: EvalOpts) => {
+        const dir = resolveModelDir(opts.checkpoint);
+        const ops = await engineOps(opts);
+        try {
+          const model = loadHfCheckpoint(dir, ops);
+          const V = model.config.vocab_size;
+          const data = readTokenFile(opts.tokens, V);
+          const { count: B, seqLen: T } = data;
+          if (T > model.config.max_position_embeddings)
+            throw new UserError(
+              `sequences of ${T} tokens exceed max_position_embeddings ${model.config.max_position_embeddings}`,
+              { file: opts.tokens },
+            );
+          const micro = Math.min(B, opts.batch ?? Math.max(1, Math.floor(2 ** 28 / (T * V))));
+          const targets = shiftedTargets(data.ids, B, T);
+          const total = B * (T - 1);
+          const wantGrads = opts.dumpGrads !== undefined;
+          if (wantGrads) model.zeroGrads();
+          const logitsOut = opts.dumpLogits ? new AtomicFile(opts.dumpLogits) : undefined;
+          let lossSum = 0;
+          try {
+            for (let b0 = 0; b0 < B; b0 += micro) {
+              const n = Math.min(micro, B - b0);
+              const batch = {
+                ids: data.ids.subarray(b0 * T, (b0 + n) * T),
+                targets: targets.subarray(b0 * T, (b0 + n) * T),
+                B: n,
+                T,
+              };
+              // logits first (the training forward overwrites them with their gradient)
+              const r = model.forward(batch);
+              lossSum += r.lossSum;
+              if (logitsOut) logitsOut.write(Float32Array.from(model.logits));
+              if (wantGrads) {
+                model.forward(batch, 1 / total);
+                model.backward();
+              }
+            }
+            logitsOut?.commit();
+          } finally {
+            logitsOut?.abort();
+          }
+          if (opts.dumpGrads)
+            writeSafetensors(opts.dumpGrads, namedTensors(model, "grads"), { format: "pt" });
+          const loss = lossSum / total;
+          if (ctx.json) {
+            ctx.emit({
+              loss,
+              n_tokens: total,
+              sequences: B,
+              seq_len: T,
+              checkpoint: dir,
+              backend: ops.name,
+              ...(opts.dumpLogits
+                ? { logits: { path: opts.dumpLogits, shape: [B, T, V], dtype: "float32" } }
+                : {}),
+              ...(opts.dumpGrads
+                ? { grads: { path: opts.dumpGrads, tensors: model.layout.tensors.length } }
+                : {}),
+            });
+            return;
+          }
+          say(`loss ${loss.toFixed(6)} over ${fmtInt(total)} target tokens (${B} × ${T - 1})`);
+          if (opts.dumpLogits) say(`logits [${B}, ${T}, ${V}] float32 → ${opts.dumpLogits}`);
+          if (opts.dumpGrads) say(`gradients of ${model.layout.tensors.length} tensors → ${opts.dumpGrads}`);
+        } finally {
+          ops.dispose();
+        }
+      }),
+    ),
+    [
+      "plateau eval --checkpoint runs/my-run --tokens held-out.json",
+      "plateau eval --checkpoint ./Qwen2-0.5B --tokens ids.json --dump-logits logits.f32 --dump-grads grads.safetensors --json",
+    ],
+  );
+}
+
+/** A file written in pieces and renamed into place on commit (never a half-written dump). */
+class AtomicFile {
+  private fd: number;
+  private readonly tmp: string;
+  private done = false;
+  constructor(readonly path: string) {
+    this.tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+    this.fd = openSync(this.tmp, "w");
+  }
+  write(data: Float32Array): void {
+    const b = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    let off = 0;
+    while (off < b.length) off += writeSync(this.fd, b, off, Math.min(b.length - off, 1 << 30));
+  }
+  commit(): void {
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    renameSync(this.tmp, this.path);
+    fsyncDir(dirname(this.path));
+    this.done = true;
+  }
+  abort(): void {
+    if (this.done) return;
+    closeSync(this.fd);
+    rmSync(this.tmp, { force: true });
+    this.done = true;
+  }
+}

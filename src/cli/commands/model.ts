@@ -1,0 +1,175 @@
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { PRESETS, preset, type Qwen2Config, readQwen2Config } from "../../engine/config.js";
+import { estimateModel, probeGemmGflops } from "../../engine/estimate.js";
+import { type BackendName, engineOps } from "../../engine/select.js";
+import { UserError } from "../../util/errors.js";
+import { fmtBytes, fmtCount, fmtInt, paint, say, table } from "../../util/term.js";
+import { action, examples } from "../context.js";
+
+/** commander argParser for a positive integer option. */
+export function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive integer");
+  return n;
+}
+
+/** commander argParser for a non-negative integer option. */
+export function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a non-negative integer");
+  return n;
+}
+
+/** commander argParser for a finite number. */
+export function finiteNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError("must be a number");
+  return n;
+}
+
+/** The engine options every engine command shares. */
+export function addEngineOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option("--threads <n>", "worker threads (default: available cores)").argParser(positiveInt),
+    )
+    .addOption(
+      new Option("--backend <name>", "compute backend").choices(["auto", "wasm", "ref"]).default("auto"),
+    );
+}
+
+export interface EngineCliOpts {
+  threads?: number;
+  backend: BackendName;
+}
+
+/** Model config from --config FILE (HF config.json) or --preset NAME. */
+export function modelConfigFrom(
+  opts: { config?: string; preset?: string },
+  fallbackPreset?: string,
+): Qwen2Config {
+  if (opts.config && opts.preset)
+    throw new UserError("give either --config or --preset, not both", { field: "--config" });
+  if (opts.config) return readQwen2Config(opts.config);
+  const name = opts.preset ?? fallbackPreset;
+  if (!name) throw new UserError("give --config FILE or --preset NAME", { field: "--preset" });
+  return preset(name);
+}
+
+export function register(program: Command): void {
+  const model = program
+    .command("model")
+    .description("Qwen2 model configurations: sizes, FLOPs, memory, speed");
+  examples(
+    addEngineOptions(
+      model
+        .command("estimate")
+        .description(
+          "exact parameter count, training FLOPs per token, memory for weights/gradients/AdamW/activations, and the expected tokens/s on this engine",
+        )
+        .option("--config <file>", "a HF config.json (Qwen2)")
+        .addOption(new Option("--preset <name>", "a named configuration").choices(Object.keys(PRESETS)))
+        .addOption(new Option("--batch <n>", "sequences per micro-batch").argParser(positiveInt).default(8))
+        .addOption(new Option("--seq <n>", "tokens per sequence").argParser(positiveInt).default(256))
+        .option("--no-measure", "skip the short sgemm timing that predicts tokens/s"),
+    ).action(
+      action(
+        async (
+          ctx,
+          opts: {
+            config?: string;
+            preset?: string;
+            batch: number;
+            seq: number;
+            measure: boolean;
+          } & EngineCliOpts,
+        ) => {
+          const config = modelConfigFrom(opts);
+          const e = estimateModel(config, opts.batch, opts.seq);
+          let speed:
+            | { backend: string; gemm_gflops: number; expected_tokens_per_s: number; basis: string }
+            | undefined;
+          if (opts.measure) {
+            const ops = await engineOps(opts);
+            try {
+              const g = probeGemmGflops(ops, config);
+              const sustained = g * END_TO_END_EFFICIENCY;
+              speed = {
+                backend: ops.name,
+                gemm_gflops: round(g, 1),
+                expected_tokens_per_s: round((sustained * 1e9) / e.flops_per_token.total, 1),
+                basis: `sgemm probe × ${END_TO_END_EFFICIENCY} (share of the sgemm rate a full training step sustains, from bench:engine)`,
+              };
+            } finally {
+              ops.dispose();
+            }
+          }
+          const doc = {
+            source: opts.config ?? `preset ${opts.preset}`,
+            config,
+            ...e,
+            ...(speed ? { speed } : {}),
+          };
+          if (ctx.json) {
+            ctx.emit(doc);
+            return;
+          }
+          const c = config;
+          say(paint("bold", `${doc.source}`, ctx.color));
+          say(
+            `  Qwen2: vocab ${fmtInt(c.vocab_size)}, hidden ${c.hidden_size}, ${c.num_hidden_layers} layers, ${c.num_attention_heads}/${c.num_key_value_heads} heads × ${c.head_dim}, SwiGLU ${c.intermediate_size}, ${c.tie_word_embeddings ? "tied" : "untied"} embeddings`,
+          );
+          const m = e.memory_bytes;
+          say(
+            table(
+              [
+                ["parameters", fmtInt(e.params.total), fmtCount(e.params.total)],
+                ["  embedding", fmtInt(e.params.embedding), ""],
+                ["  non-embedding", fmtInt(e.params.non_embedding), ""],
+                [
+                  "FLOPs/token (train)",
+                  fmtInt(e.flops_per_token.total),
+                  `6N ${fmtCount(e.flops_per_token.dense)} + attention ${fmtCount(e.flops_per_token.attention)} (T=${e.seq})`,
+                ],
+                ["tokens/step", fmtInt(e.batch * e.seq), `batch ${e.batch} × seq ${e.seq}`],
+                ["memory weights", fmtBytes(m.weights), "float32"],
+                ["memory gradients", fmtBytes(m.gradients), ""],
+                ["memory AdamW", fmtBytes(m.optimizer), "m and v"],
+                ["memory activations", fmtBytes(m.activations), `per micro-batch of ${e.batch}×${e.seq}`],
+                ["memory total", fmtBytes(m.total), ""],
+                ...(speed
+                  ? [
+                      ["sgemm probe", `${speed.gemm_gflops} GFLOP/s`, speed.backend],
+                      [
+                        "expected speed",
+                        `${fmtInt(speed.expected_tokens_per_s)} tokens/s`,
+                        "training, this machine",
+                      ],
+                    ]
+                  : []),
+              ],
+              { align: ["l", "r", "l"], indent: "  " },
+            ),
+          );
+        },
+      ),
+    ),
+    [
+      "plateau model estimate --preset bench-5m",
+      "plateau model estimate --preset qwen2-0.5b --batch 4 --seq 1024 --json",
+      "plateau model estimate --config path/to/config.json --no-measure",
+    ],
+  );
+}
+
+/**
+ * The share of the raw sgemm rate that a whole training step of the bench model sustains on this engine
+ * (everything that is not a large GEMM: attention, softmax/cross-entropy, norms, optimizer). Measured by
+ * bench:engine; see BENCHMARKS.md.
+ */
+const END_TO_END_EFFICIENCY = 0.6;
+
+function round(x: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
