@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Run } from "../runs/run.js";
+import type { Series } from "../runs/series.js";
 import type { Point, RunEvent, RunFacts } from "../runs/types.js";
 import { mergeFacts } from "./facts/merge.js";
 import type { IngestProblem, LogFormat } from "./types.js";
@@ -17,6 +18,10 @@ export function importId(path: string, name: string): string {
 
 type Extra = Omit<Point, "step" | "value">;
 
+function finiteOrNaN(x: number | undefined): number {
+  return x !== undefined && Number.isFinite(x) ? x : Number.NaN;
+}
+
 /**
  * Collects what a parser reads into a Run. A point whose step goes backwards in its series means the job was
  * restarted from an earlier checkpoint (logs appended by the restarted process, or a new event file): as
@@ -24,7 +29,8 @@ type Extra = Omit<Point, "step" | "value">;
  */
 export class RunBuilder {
   readonly run: Run;
-  private readonly lastStep = new Map<string, number>();
+  /** Per series: the Series itself and the last step added (one map lookup per point on the hot path). */
+  private readonly open = new Map<string, { s: Series; last: number }>();
   private lastResume = Number.NaN;
   /** Whether a step going backwards means a restart (false for stores that accept points in any order). */
   private readonly restarts: boolean;
@@ -45,15 +51,21 @@ export class RunBuilder {
     });
   }
 
-  point(series: string, step: number, value: number, extra: Extra = {}): void {
-    const last = this.lastStep.get(series);
-    if (this.restarts && last !== undefined && step < last) this.restart(step, extra.wall_time);
-    this.lastStep.set(series, step);
-    const p: Point = { step, value };
-    if (extra.wall_time !== undefined && Number.isFinite(extra.wall_time)) p.wall_time = extra.wall_time;
-    if (extra.tokens !== undefined && Number.isFinite(extra.tokens)) p.tokens = extra.tokens;
-    if (extra.epoch !== undefined && Number.isFinite(extra.epoch)) p.epoch = extra.epoch;
-    this.run.addPoint(series, p);
+  point(series: string, step: number, value: number, extra?: Extra): void {
+    let o = this.open.get(series);
+    if (!o) {
+      o = { s: this.run.seriesFor(series), last: Number.NEGATIVE_INFINITY };
+      this.open.set(series, o);
+    }
+    if (this.restarts && step < o.last) this.restart(step, extra?.wall_time);
+    o.last = step;
+    // Straight into the columns (Series.push would need a Point object per value); NaN marks an unknown field.
+    const s = o.s;
+    s.step.push(step);
+    s.value.push(value);
+    s.wallTime.push(finiteOrNaN(extra?.wall_time));
+    s.tokens.push(finiteOrNaN(extra?.tokens));
+    s.epoch.push(finiteOrNaN(extra?.epoch));
   }
 
   /** Drop every point at or after `step` (a restart from the checkpoint before it) and mark the cut. */
@@ -61,7 +73,7 @@ export class RunBuilder {
     if (step === this.lastResume) return;
     this.lastResume = step;
     for (const s of this.run.series.values()) s.truncateAfter(step - 1);
-    for (const [k, v] of this.lastStep) if (v >= step) this.lastStep.set(k, step - 1);
+    for (const o of this.open.values()) if (o.last >= step) o.last = step - 1;
     const ev: RunEvent = { kind: "resume", step, from_step: step - 1 };
     if (wallTime !== undefined) ev.wall_time = wallTime;
     this.run.events.push(ev);

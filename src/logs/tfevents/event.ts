@@ -60,7 +60,9 @@ export class EventDecoder {
     let fileVersion: string | undefined;
     let session: [number, number] | undefined;
     while (!r.done) {
-      const [f, w] = r.key();
+      const rk = r.tag();
+      const f = rk >>> 3;
+      const w = rk & 7;
       if (f === 1 && w === WIRE.i64) wall = r.double();
       else if (f === 2 && w === WIRE.varint) step = r.varint();
       else if (f === 3 && w === WIRE.len) fileVersion = r.string();
@@ -74,7 +76,9 @@ export class EventDecoder {
       let status = 0;
       let path = "";
       while (!s.done) {
-        const [f, w] = s.key();
+        const sk = s.tag();
+        const f = sk >>> 3;
+        const w = sk & 7;
         if (f === 1 && w === WIRE.varint) status = s.varint();
         else if (f === 2 && w === WIRE.len) path = s.string();
         else s.skip(w);
@@ -84,7 +88,9 @@ export class EventDecoder {
     if (!summary) return;
     const sr = new ProtoReader(buf, summary[0], summary[1]);
     while (!sr.done) {
-      const [f, w] = sr.key();
+      const srk = sr.tag();
+      const f = srk >>> 3;
+      const w = srk & 7;
       if (f === 1 && w === WIRE.len) {
         const [vs, ve] = sr.lenRange();
         this.value(buf, vs, ve, step, wall, sink);
@@ -107,7 +113,9 @@ export class EventDecoder {
     let tensor: [number, number] | undefined;
     let other = "";
     while (!r.done) {
-      const [f, w] = r.key();
+      const rk = r.tag();
+      const f = rk >>> 3;
+      const w = rk & 7;
       if (f === 1 && w === WIRE.len) tag = r.string();
       else if (f === 2 && w === WIRE.i32) simple = r.float();
       else if (f === 8 && w === WIRE.len) tensor = r.lenRange();
@@ -149,12 +157,16 @@ export class EventDecoder {
   private metadata(buf: Uint8Array, start: number, end: number, tag: string): void {
     const r = new ProtoReader(buf, start, end);
     while (!r.done) {
-      const [f, w] = r.key();
+      const rk = r.tag();
+      const f = rk >>> 3;
+      const w = rk & 7;
       if (f === 1 && w === WIRE.len) {
         const [ps, pe] = r.lenRange();
         const p = new ProtoReader(buf, ps, pe);
         while (!p.done) {
-          const [pf, pw] = p.key();
+          const pk = p.tag();
+          const pf = pk >>> 3;
+          const pw = pk & 7;
           if (pf === 1 && pw === WIRE.len) this.pluginByTag.set(tag, p.string());
           else p.skip(pw);
         }
@@ -165,83 +177,86 @@ export class EventDecoder {
   }
 }
 
-/** The single value of a rank-0 (or one-element) TensorProto, or why it is not one. */
+/**
+ * The single value of a rank-0 (or one-element) TensorProto, or why it is not one. Written without closures or
+ * per-call allocations: it runs once per tensor scalar, millions of times for a long run.
+ */
 export function tensorScalar(buf: Uint8Array, start: number, end: number): number | { why: string } {
   const r = new ProtoReader(buf, start, end);
   let dtype = 0;
   let elements = 1;
-  let content: [number, number] | undefined;
-  const vals: number[] = [];
-  let valsDtype = 0;
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const packed = (w: number, each: (r: ProtoReader) => number, dt: number) => {
-    valsDtype = dt;
-    if (w === WIRE.len) {
-      const [s, e] = r.lenRange();
-      const pr = new ProtoReader(buf, s, e);
-      while (!pr.done) vals.push(each(pr));
-    } else vals.push(each(r));
-  };
+  let cs = -1;
+  let ce = -1;
+  let first = Number.NaN;
+  let firstField = 0;
   while (!r.done) {
-    const [f, w] = r.key();
+    const k = r.tag();
+    const f = k >>> 3;
+    const w = k & 7;
     if (f === 1 && w === WIRE.varint) dtype = r.varint();
     else if (f === 2 && w === WIRE.len) {
       const [ss, se] = r.lenRange();
       elements = shapeElements(buf, ss, se);
-    } else if (f === 4 && w === WIRE.len) content = r.lenRange();
-    else if (f === 5) packed(w, (x) => x.float(), DTYPE.float);
-    else if (f === 6) packed(w, (x) => x.double(), DTYPE.double);
-    else if (f === 7) packed(w, (x) => x.varint(), DTYPE.int32);
-    else if (f === 10) packed(w, (x) => x.varint(), DTYPE.int64);
-    else if (f === 13) packed(w, (x) => x.varint(), DTYPE.half);
-    else r.skip(w);
+    } else if (f === 4 && w === WIRE.len) [cs, ce] = r.lenRange();
+    else if (f === 5 || f === 6 || f === 7 || f === 10 || f === 13) {
+      // Repeated numeric fields: packed (one length-delimited run) or one value per key. Keep the first.
+      const isFirst = firstField === 0;
+      if (isFirst) firstField = f;
+      if (w === WIRE.len) {
+        const stop = r.varint() + r.pos;
+        if (isFirst && stop > r.pos) first = f === 5 ? r.float() : f === 6 ? r.double() : r.varint();
+        r.pos = stop;
+      } else if (isFirst) first = f === 5 ? r.float() : f === 6 ? r.double() : r.varint();
+      else r.skip(w);
+    } else r.skip(w);
   }
   if (elements !== 1) return { why: `tensor with ${elements} elements` };
-  if (content && content[1] > content[0]) {
-    const [s, e] = content;
-    const n = e - s;
-    switch (dtype) {
-      case DTYPE.float:
-        if (n === 4) return view.getFloat32(s, true);
-        break;
-      case DTYPE.double:
-        if (n === 8) return view.getFloat64(s, true);
-        break;
-      case DTYPE.half:
-        if (n === 2) return halfToFloat(view.getUint16(s, true));
-        break;
-      case DTYPE.bfloat16:
-        if (n === 2) return bfloat16ToFloat(view.getUint16(s, true));
-        break;
-      case DTYPE.int32:
-        if (n === 4) return view.getInt32(s, true);
-        break;
-      case DTYPE.int64:
-        if (n === 8) return Number(view.getBigInt64(s, true));
-        break;
-      case DTYPE.uint8:
-        if (n === 1) return buf[s];
-        break;
-      default:
-        return { why: `tensor of dtype ${dtype}` };
-    }
-    return { why: `tensor_content of ${n} bytes for dtype ${dtype}` };
+  if (ce > cs) return contentScalar(buf, cs, ce - cs, dtype);
+  if (firstField === 0) return { why: "tensor without a value" };
+  // half_val holds the raw 16 bits of DT_HALF and DT_BFLOAT16 values.
+  if (firstField === 13)
+    return dtype === DTYPE.bfloat16 ? bfloat16ToFloat(first & 0xffff) : halfToFloat(first & 0xffff);
+  if (firstField === 7) return first | 0;
+  return first;
+}
+
+function contentScalar(buf: Uint8Array, s: number, n: number, dtype: number): number | { why: string } {
+  const r = new ProtoReader(buf, s, s + n);
+  switch (dtype) {
+    case DTYPE.float:
+      if (n === 4) return r.float();
+      break;
+    case DTYPE.double:
+      if (n === 8) return r.double();
+      break;
+    case DTYPE.half:
+      if (n === 2) return halfToFloat(buf[s] | (buf[s + 1] << 8));
+      break;
+    case DTYPE.bfloat16:
+      if (n === 2) return bfloat16ToFloat(buf[s] | (buf[s + 1] << 8));
+      break;
+    case DTYPE.int32:
+      if (n === 4) return r.fixed32() | 0;
+      break;
+    case DTYPE.int64:
+      if (n === 8) return Number(new DataView(buf.buffer, buf.byteOffset + s, 8).getBigInt64(0, true));
+      break;
+    case DTYPE.uint8:
+      if (n === 1) return buf[s];
+      break;
+    default:
+      return { why: `tensor of dtype ${dtype}` };
   }
-  if (vals.length === 0) return { why: "tensor without a value" };
-  const v = vals[0];
-  if (valsDtype === DTYPE.half) {
-    // half_val holds the raw 16 bits of DT_HALF and of DT_BFLOAT16 values.
-    return dtype === DTYPE.bfloat16 ? bfloat16ToFloat(v & 0xffff) : halfToFloat(v & 0xffff);
-  }
-  if (valsDtype === DTYPE.int32) return v | 0;
-  return v;
+  return { why: `tensor_content of ${n} bytes for dtype ${dtype}` };
 }
 
 /** The first string_val (field 8) of a TensorProto. */
 function tensorString(buf: Uint8Array, start: number, end: number): string | undefined {
   const r = new ProtoReader(buf, start, end);
   while (!r.done) {
-    const [f, w] = r.key();
+    const rk = r.tag();
+    const f = rk >>> 3;
+    const w = rk & 7;
     if (f === 8 && w === WIRE.len) return r.string();
     r.skip(w);
   }
@@ -252,13 +267,17 @@ function shapeElements(buf: Uint8Array, start: number, end: number): number {
   const r = new ProtoReader(buf, start, end);
   let n = 1;
   while (!r.done) {
-    const [f, w] = r.key();
+    const rk = r.tag();
+    const f = rk >>> 3;
+    const w = rk & 7;
     if (f === 2 && w === WIRE.len) {
       const [ds, de] = r.lenRange();
       const d = new ProtoReader(buf, ds, de);
       let size = 0;
       while (!d.done) {
-        const [df, dw] = d.key();
+        const dk = d.tag();
+        const df = dk >>> 3;
+        const dw = dk & 7;
         if (df === 1 && dw === WIRE.varint) size = d.varint();
         else d.skip(dw);
       }

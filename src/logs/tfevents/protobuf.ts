@@ -9,10 +9,17 @@ export const WIRE = { varint: 0, i64: 1, len: 2, sgroup: 3, egroup: 4, i32: 5 } 
 
 export class ProtoError extends Error {}
 
+// Little-endian scratch for float reads (every platform Node runs on is little-endian; checked below).
+const SCRATCH = new ArrayBuffer(8);
+const SCRATCH_U8 = new Uint8Array(SCRATCH);
+const SCRATCH_F32 = new Float32Array(SCRATCH);
+const SCRATCH_F64 = new Float64Array(SCRATCH);
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
+  throw new Error("plateau needs a little-endian platform");
+
 /** Reads one message's fields in order. `pos` is public so callers can skip or slice sub-messages. */
 export class ProtoReader {
   pos: number;
-  private readonly view: DataView;
 
   constructor(
     readonly buf: Uint8Array,
@@ -20,7 +27,6 @@ export class ProtoReader {
     readonly end = buf.length,
   ) {
     this.pos = start;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   get done(): boolean {
@@ -31,6 +37,13 @@ export class ProtoReader {
   key(): [number, number] {
     const k = this.varint();
     return [Math.floor(k / 8), k % 8];
+  }
+
+  /** The next field's raw key (field number << 3 | wire type), without allocating; keys fit 32 bits. */
+  tag(): number {
+    const b = this.buf;
+    if (this.pos < this.end && b[this.pos] < 0x80) return b[this.pos++];
+    return this.varint();
   }
 
   varint(): number {
@@ -63,23 +76,31 @@ export class ProtoReader {
 
   fixed32(): number {
     this.need(4);
-    const v = this.view.getUint32(this.pos, true);
+    const b = this.buf;
+    const p = this.pos;
     this.pos += 4;
-    return v;
+    return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
   }
 
   float(): number {
     this.need(4);
-    const v = this.view.getFloat32(this.pos, true);
+    const b = this.buf;
+    const p = this.pos;
+    SCRATCH_U8[0] = b[p];
+    SCRATCH_U8[1] = b[p + 1];
+    SCRATCH_U8[2] = b[p + 2];
+    SCRATCH_U8[3] = b[p + 3];
     this.pos += 4;
-    return v;
+    return SCRATCH_F32[0];
   }
 
   double(): number {
     this.need(8);
-    const v = this.view.getFloat64(this.pos, true);
+    const b = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < 8; i++) SCRATCH_U8[i] = b[p + i];
     this.pos += 8;
-    return v;
+    return SCRATCH_F64[0];
   }
 
   /** A length-delimited field: returns [start, end) of its bytes and moves past them. */
@@ -135,14 +156,32 @@ export class ProtoReader {
 }
 
 const utf8 = new TextDecoder("utf-8");
+/** Recently decoded short strings by a hash of their bytes: a run repeats a handful of tags millions of times. */
+const STRING_CACHE = new Map<number, string>();
+
 function decodeUtf8(b: Uint8Array, s: number, e: number): string {
-  // Tags are short ASCII almost always: build those directly, which is much cheaper than TextDecoder.
-  if (e - s <= 64) {
-    let ascii = true;
-    for (let i = s; i < e; i++) if (b[i] >= 0x80) ascii = false;
-    if (ascii) return String.fromCharCode.apply(null, b.subarray(s, e) as unknown as number[]);
+  const n = e - s;
+  if (n > 64) return utf8.decode(b.subarray(s, e));
+  let h = 0x811c9dc5 ^ n;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  const hit = STRING_CACHE.get(h);
+  if (hit !== undefined && hit.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (hit.charCodeAt(i) !== b[s + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit;
   }
-  return utf8.decode(b.subarray(s, e));
+  const str = utf8.decode(b.subarray(s, e));
+  // Only pure-ASCII strings are cached: the byte comparison above relies on one byte per character.
+  if (str.length === n) {
+    if (STRING_CACHE.size > 4096) STRING_CACHE.clear();
+    STRING_CACHE.set(h, str);
+  }
+  return str;
 }
 
 /** Builds a message; fields are appended in the order written (callers write them in field-number order). */
