@@ -1,7 +1,11 @@
+import { benchIngest } from "./ingest.js";
 import { benchRuns } from "./runs.js";
 
 /** `npm run bench`: every benchmark, one after the other (they must not compete for the two cores). */
-const benches: [string, () => Promise<void>][] = [["runs", benchRuns]];
+const benches: [string, () => Promise<void>][] = [
+  ["runs", benchRuns],
+  ["ingest", benchIngest],
+];
 
 const only = process.argv[2];
 for (const [name, fn] of benches) {
