@@ -108,13 +108,13 @@ export function oldTrainerState(): string {
     {
       "epoch": 0.5,
       "learning_rate": 2.5e-05,
-      "loss": 3.1416,
+      "loss": 3.1234,
       "step": 10
     },
     {
       "epoch": 1.0,
       "learning_rate": 0.0,
-      "loss": 2.7183,
+      "loss": 2.7891,
       "step": 20
     },
     {

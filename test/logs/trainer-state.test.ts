@@ -69,8 +69,8 @@ describe("HF trainer_state.json", () => {
     const run = runs[0];
     expect(run.seriesNames()).toEqual(["train/loss", "train/lr"]);
     expect(run.get("train/loss")!.points()).toEqual([
-      { step: 10, value: 3.1416, epoch: 0.5 },
-      { step: 20, value: 2.7183, epoch: 1 },
+      { step: 10, value: 3.1234, epoch: 0.5 },
+      { step: 20, value: 2.7891, epoch: 1 },
     ]);
     expect(run.facts.micro_batch_size).toBeUndefined();
     expect(run.facts.max_steps).toBe(20);
