@@ -1,9 +1,11 @@
 import { benchIngest } from "./ingest.js";
 import { benchRuns } from "./runs.js";
+import { benchTokenizer } from "./tokenizer.js";
 
 /** `npm run bench`: every benchmark, one after the other (they must not compete for the two cores). */
 const benches: [string, () => Promise<void>][] = [
   ["runs", benchRuns],
+  ["tokenizer", benchTokenizer],
   ["ingest", benchIngest],
 ];
 

@@ -106,7 +106,16 @@ function widthAt(s: string, i: number, to: number): number {
 }
 
 function runOf(s: string, i: number, to: number, t: Uint8Array, bit: number): number {
-  while (i < to && (classAt(s, i, t) & bit) !== 0) i += widthAt(s, i, to);
+  while (i < to) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) {
+      if ((t[c] & bit) === 0) return i;
+      i++;
+    } else {
+      if ((classAt(s, i, t) & bit) === 0) return i;
+      i += widthAt(s, i, to);
+    }
+  }
   return i;
 }
 

@@ -32,7 +32,74 @@ export interface EncodeOptions {
   specials?: "all" | "none";
 }
 
-const CACHE_LIMIT = 1 << 18;
+/**
+ * Pre-token → ids cache as an open-addressing table keyed by a hash of the pre-token's UTF-16 units, compared
+ * in place with startsWith, so a hit allocates nothing (a Map would need a sliced string per lookup). Ids live
+ * in one arena. When the table is half full or the arena is full, it is emptied: cheap, and results never
+ * depend on it.
+ */
+class PretokenCache {
+  private readonly bits = 18;
+  private readonly mask = (1 << this.bits) - 1;
+  private keys: (string | undefined)[] = new Array(1 << this.bits);
+  private hashes = new Int32Array(1 << this.bits);
+  private start = new Int32Array(1 << this.bits);
+  private len = new Int32Array(1 << this.bits);
+  private arena = new Int32Array(1 << 21);
+  private used = 0;
+  private count = 0;
+  /** After a lookup miss: the slot to fill. */
+  private slot = 0;
+
+  /** Where the ids of s[a, b) are in the arena (start, length via lastLen), or -1. */
+  lastLen = 0;
+  find(s: string, a: number, b: number, h: number): number {
+    let i = h & this.mask;
+    const n = b - a;
+    for (;;) {
+      const k = this.keys[i];
+      if (k === undefined) {
+        this.slot = i;
+        return -1;
+      }
+      if (this.hashes[i] === h && k.length === n && s.startsWith(k, a)) {
+        this.lastLen = this.len[i];
+        return this.start[i];
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /** Store ids for the key whose lookup just missed. */
+  put(key: string, h: number, ids: Int32Array, n: number): void {
+    if (this.count * 2 >= this.keys.length || this.used + n > this.arena.length) {
+      this.clear();
+      this.find(key, 0, key.length, h); // recompute the slot in the empty table
+    }
+    const i = this.slot;
+    this.keys[i] = key;
+    this.hashes[i] = h;
+    this.start[i] = this.used;
+    this.len[i] = n;
+    this.arena.set(ids.subarray(0, n), this.used);
+    this.used += n;
+    this.count++;
+  }
+
+  get ids(): Int32Array {
+    return this.arena;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  clear(): void {
+    this.keys = new Array(1 << this.bits);
+    this.used = 0;
+    this.count = 0;
+  }
+}
 
 /**
  * A byte-level BPE tokenizer with Hugging Face semantics: added tokens are split out first (leftmost, longest
@@ -55,7 +122,7 @@ export class Tokenizer {
   private readonly addedById = new Map<number, AddedToken>();
   private readonly addedRe: RegExp | null;
   private readonly addedByContent = new Map<string, number>();
-  private readonly cache = new Map<string, Int32Array>();
+  private readonly cache = new PretokenCache();
   private scratchIds = new Int32Array(1024);
   private out = new Int32Array(4096);
 
@@ -165,6 +232,11 @@ export class Tokenizer {
     return this.byteId[b];
   }
 
+  /** Forget the pre-token → ids cache (benchmarks use it to measure a cold start; it never changes results). */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
   /** Token ids of text. */
   encode(text: string, opts: EncodeOptions = {}): Int32Array {
     let n = 0;
@@ -238,23 +310,29 @@ export class Tokenizer {
       if (j === i + 1 && c < 0x80) {
         out[n++] = byteId[c];
       } else {
-        const key = s.slice(i, j);
-        let ids = cache.get(key);
-        if (ids === undefined) {
-          ids = this.bpe(s, i, j);
-          if (cache.size >= CACHE_LIMIT) cache.clear();
-          cache.set(key, ids);
+        let h = 0x811c9dc5;
+        for (let k = i; k < j; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+        const at = cache.find(s, i, j, h);
+        if (at >= 0) {
+          const len = cache.lastLen;
+          const arena = cache.ids;
+          for (let k = 0; k < len; k++) out[n + k] = arena[at + k];
+          n += len;
+        } else {
+          const len = this.bpe(s, i, j);
+          const w = this.scratchIds;
+          for (let k = 0; k < len; k++) out[n + k] = w[k];
+          n += len;
+          cache.put(s.slice(i, j), h, w, len);
         }
-        out.set(ids, n);
-        n += ids.length;
       }
       i = j;
     }
     return n;
   }
 
-  /** BPE of the UTF-8 bytes of s[a, b). */
-  private bpe(s: string, a: number, b: number): Int32Array {
+  /** BPE of the UTF-8 bytes of s[a, b), left in scratchIds; returns the number of ids. */
+  private bpe(s: string, a: number, b: number): number {
     if (this.scratchIds.length < 3 * (b - a)) this.scratchIds = new Int32Array(3 * (b - a) * 2);
     const w = this.scratchIds;
     const byteId = this.byteId;
@@ -285,8 +363,7 @@ export class Tokenizer {
         w[n++] = byteId[0x80 | (c & 63)];
       }
     }
-    n = mergeWord(this.table, w, n);
-    return w.slice(0, n);
+    return mergeWord(this.table, w, n);
   }
 
   /**
