@@ -1,3 +1,4 @@
+import { benchEngine } from "./engine.js";
 import { benchIngest } from "./ingest.js";
 import { benchRuns } from "./runs.js";
 import { benchTokenizer } from "./tokenizer.js";
@@ -7,6 +8,7 @@ const benches: [string, () => Promise<void>][] = [
   ["runs", benchRuns],
   ["tokenizer", benchTokenizer],
   ["ingest", benchIngest],
+  ["engine", benchEngine],
 ];
 
 const only = process.argv[2];

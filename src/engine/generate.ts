@@ -27,8 +27,6 @@ export class KvDecoder {
   private readonly kCache: Buf[] = [];
   private readonly vCache: Buf[] = [];
   private len = 0;
-  private cap = 0;
-  private scratch: ReturnType<KvDecoder["allocScratch"]> | null = null;
 
   constructor(
     readonly model: Qwen2Model,
@@ -40,9 +38,10 @@ export class KvDecoder {
         `generation length ${maxLen} exceeds max_position_embeddings ${c.max_position_embeddings}`,
       );
     const kvDim = c.num_key_value_heads * c.head_dim;
+    // the model's reusable scratch buffers: one decoder per model at a time
     for (let l = 0; l < c.num_hidden_layers; l++) {
-      this.kCache.push(model.ops.alloc(maxLen * kvDim));
-      this.vCache.push(model.ops.alloc(maxLen * kvDim));
+      this.kCache.push(model.scratch(`kv.k.${l}`, maxLen * kvDim));
+      this.vCache.push(model.scratch(`kv.v.${l}`, maxLen * kvDim));
     }
   }
 
@@ -51,24 +50,24 @@ export class KvDecoder {
     return this.len;
   }
 
-  private allocScratch(n: number) {
-    const ops = this.model.ops;
-    const c = this.model.config;
+  private buffers(n: number) {
+    const m = this.model;
+    const c = m.config;
     const C = c.hidden_size;
     const qDim = c.num_attention_heads * c.head_dim;
     const I = c.intermediate_size;
     return {
-      ids: ops.allocInt(n),
-      pos: ops.allocInt(n),
-      x: ops.alloc(n * C),
-      ln: ops.alloc(n * C),
-      rstd: ops.alloc(n),
-      q: ops.alloc(n * qDim),
-      att: ops.alloc(n * qDim),
-      tmp: ops.alloc(n * C),
-      gate: ops.alloc(n * I),
-      up: ops.alloc(n * I),
-      logits: ops.alloc(c.vocab_size),
+      ids: m.scratchInt("kv.ids", n),
+      pos: m.scratchInt("kv.pos", n),
+      x: m.scratch("kv.x", n * C),
+      ln: m.scratch("kv.ln", n * C),
+      rstd: m.scratch("kv.rstd", n),
+      q: m.scratch("kv.q", n * qDim),
+      att: m.scratch("kv.att", n * qDim),
+      tmp: m.scratch("kv.tmp", n * C),
+      gate: m.scratch("kv.gate", n * I),
+      up: m.scratch("kv.up", n * I),
+      logits: m.scratch("kv.logits", c.vocab_size),
     };
   }
 
@@ -77,11 +76,7 @@ export class KvDecoder {
     const n = tokens.length;
     if (n === 0) throw new Error("feed: no tokens");
     if (this.len + n > this.maxLen) throw new Error(`KV cache full (${this.maxLen} positions)`);
-    if (!this.scratch || this.cap < n) {
-      this.scratch = this.allocScratch(n);
-      this.cap = n;
-    }
-    const s = this.scratch;
+    const s = this.buffers(n);
     const m = this.model;
     const ops = m.ops;
     const c = m.config;

@@ -84,6 +84,8 @@ export class Qwen2Model {
   private ropeLen = 0;
   /** Whether the last forward left dlogits (and activations) for backward(). */
   private readyForBackward = false;
+  private readonly scratchF = new Map<string, Buf>();
+  private readonly scratchI = new Map<string, Int32Array>();
 
   constructor(
     readonly ops: Ops,
@@ -315,12 +317,35 @@ export class Qwen2Model {
     );
   }
 
+  /**
+   * A reusable backend buffer of n elements under `key` (activations, KV cache, RoPE tables). It only ever
+   * grows: the WebAssembly backend's arena never frees, so buffers are kept and reused across shapes rather
+   * than reallocated. Contents are whatever the last user left.
+   */
+  scratch(key: string, n: number): Buf {
+    let b = this.scratchF.get(key);
+    if (!b || b.length < n) {
+      b = this.ops.alloc(n);
+      this.scratchF.set(key, b);
+    }
+    return b.subarray(0, n);
+  }
+
+  scratchInt(key: string, n: number): Int32Array {
+    let b = this.scratchI.get(key);
+    if (!b || b.length < n) {
+      b = this.ops.allocInt(n);
+      this.scratchI.set(key, b);
+    }
+    return b.subarray(0, n);
+  }
+
   private ensureRope(T: number): void {
     if (this.ropeLen >= T) return;
     const half = this.config.head_dim / 2;
     const len = Math.min(this.config.max_position_embeddings, Math.max(T, 2 * this.ropeLen));
-    this.ropeCos = this.ops.alloc(len * half);
-    this.ropeSin = this.ops.alloc(len * half);
+    this.ropeCos = this.scratch("rope.cos", len * half);
+    this.ropeSin = this.scratch("rope.sin", len * half);
     ropeTables(this.ropeCos, this.ropeSin, len, this.config.head_dim, this.config.rope_theta, this.ops.dtype);
     this.ropeLen = len;
   }
@@ -331,58 +356,58 @@ export class Qwen2Model {
     return { cos: this.ropeCos, sin: this.ropeSin };
   }
 
-  /** Activation buffers for a [B, T] micro-batch; reallocated only when the shape changes. */
+  /** Activation buffers for a [B, T] micro-batch (views of reusable scratch buffers). */
   private activations(B: number, T: number): Acts {
     if (this.acts && this.acts.B === B && this.acts.T === T) return this.acts;
-    this.acts = null; // let the old buffers go before allocating new ones
-    const ops = this.ops;
     const c = this.config;
     const N = B * T;
     const C = c.hidden_size;
     const qDim = c.num_attention_heads * c.head_dim;
     const kvDim = c.num_key_value_heads * c.head_dim;
     const I = c.intermediate_size;
+    const f = (key: string, n: number) => this.scratch(`act.${key}`, n);
     const layers: LayerActs[] = [];
     for (let l = 0; l < c.num_hidden_layers; l++) {
+      const k = (name: string) => `${l}.${name}`;
       layers.push({
-        xIn: ops.alloc(N * C),
-        ln1: ops.alloc(N * C),
-        rstd1: ops.alloc(N),
-        q: ops.alloc(N * qDim),
-        k: ops.alloc(N * kvDim),
-        v: ops.alloc(N * kvDim),
-        att: ops.alloc(B * c.num_attention_heads * T * T),
-        attOut: ops.alloc(N * qDim),
-        xMid: ops.alloc(N * C),
-        ln2: ops.alloc(N * C),
-        rstd2: ops.alloc(N),
-        gate: ops.alloc(N * I),
-        up: ops.alloc(N * I),
-        act: ops.alloc(N * I),
+        xIn: f(k("xIn"), N * C),
+        ln1: f(k("ln1"), N * C),
+        rstd1: f(k("rstd1"), N),
+        q: f(k("q"), N * qDim),
+        k: f(k("k"), N * kvDim),
+        v: f(k("v"), N * kvDim),
+        att: f(k("att"), B * c.num_attention_heads * T * T),
+        attOut: f(k("attOut"), N * qDim),
+        xMid: f(k("xMid"), N * C),
+        ln2: f(k("ln2"), N * C),
+        rstd2: f(k("rstd2"), N),
+        gate: f(k("gate"), N * I),
+        up: f(k("up"), N * I),
+        act: f(k("act"), N * I),
       });
     }
-    const pos = ops.allocInt(N);
+    const pos = this.scratchInt("act.pos", N);
     for (let n = 0; n < N; n++) pos[n] = n % T;
     this.acts = {
       B,
       T,
-      ids: ops.allocInt(N),
-      targets: ops.allocInt(N),
+      ids: this.scratchInt("act.ids", N),
+      targets: this.scratchInt("act.targets", N),
       pos,
       layers,
-      xOut: ops.alloc(N * C),
-      lnf: ops.alloc(N * C),
-      rstdf: ops.alloc(N),
-      logits: ops.alloc(N * c.vocab_size),
-      dres: ops.alloc(N * C),
-      dln: ops.alloc(N * C),
-      dattOut: ops.alloc(N * qDim),
-      dq: ops.alloc(N * qDim),
-      dk: ops.alloc(N * kvDim),
-      dv: ops.alloc(N * kvDim),
-      dact: ops.alloc(N * I),
-      dgate: ops.alloc(N * I),
-      dup: ops.alloc(N * I),
+      xOut: f("xOut", N * C),
+      lnf: f("lnf", N * C),
+      rstdf: f("rstdf", N),
+      logits: f("logits", N * c.vocab_size),
+      dres: f("dres", N * C),
+      dln: f("dln", N * C),
+      dattOut: f("dattOut", N * qDim),
+      dq: f("dq", N * qDim),
+      dk: f("dk", N * kvDim),
+      dv: f("dv", N * kvDim),
+      dact: f("dact", N * I),
+      dgate: f("dgate", N * I),
+      dup: f("dup", N * I),
     };
     return this.acts;
   }

@@ -1,9 +1,9 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
+import { createOps } from "../../engine/backend.js";
 import { CONFIG_FILE, loadHfCheckpoint, namedTensors } from "../../engine/hf-checkpoint.js";
 import { writeSafetensors } from "../../engine/safetensors.js";
-import { engineOps } from "../../engine/select.js";
 import { shiftedTargets } from "../../engine/targets.js";
 import { latestCheckpoint } from "../../train/checkpoint.js";
 import { readTokenFile } from "../../train/data/token-file.js";
@@ -57,7 +57,7 @@ export function register(program: Command): void {
     ).action(
       action(async (ctx, opts: EvalOpts) => {
         const dir = resolveModelDir(opts.checkpoint);
-        const ops = await engineOps(opts);
+        const ops = await createOps(opts);
         try {
           const model = loadHfCheckpoint(dir, ops);
           const V = model.config.vocab_size;

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { createOps } from "../../engine/backend.js";
 import { PRESETS, preset, type Qwen2Config, readQwen2Config } from "../../engine/config.js";
 import { estimateModel, probeGemmGflops } from "../../engine/estimate.js";
-import { type BackendName, engineOps } from "../../engine/select.js";
 import { UserError } from "../../util/errors.js";
 import { fmtBytes, fmtCount, fmtInt, paint, say, table } from "../../util/term.js";
 import { action, examples } from "../context.js";
@@ -40,7 +40,7 @@ export function addEngineOptions(cmd: Command): Command {
 
 export interface EngineCliOpts {
   threads?: number;
-  backend: BackendName;
+  backend: "wasm" | "ref";
 }
 
 /** Model config from --config FILE (HF config.json) or --preset NAME. */
@@ -90,7 +90,7 @@ export function register(program: Command): void {
             | { backend: string; gemm_gflops: number; expected_tokens_per_s: number; basis: string }
             | undefined;
           if (opts.measure) {
-            const ops = await engineOps(opts);
+            const ops = await createOps(opts);
             try {
               const g = probeGemmGflops(ops, config);
               const sustained = g * END_TO_END_EFFICIENCY;

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { type Command, Option } from "commander";
+import { createOps } from "../../engine/backend.js";
 import { hfConfigJson, type Qwen2Config } from "../../engine/config.js";
 import { estimateModel } from "../../engine/estimate.js";
-import { engineOps } from "../../engine/select.js";
 import { findRun, newRunId } from "../../runs/root.js";
 import { RUN_FILES, RunWriter } from "../../runs/rundir.js";
 import { latestCheckpoint, readTrainerState } from "../../train/checkpoint.js";
@@ -231,7 +231,7 @@ async function trainCommand(ctx: Ctx, opts: TrainOpts): Promise<number> {
   const data = await loadData(spec, ctx);
   if (!config) config = newConfig(opts, spec, data);
   const est = estimateModel(config.model, config.micro_batch_size, data.train.seqLen);
-  const ops = await engineOps(opts);
+  const ops = await createOps(opts);
   let run: RunWriter;
   let trainer: Trainer;
   try {
