@@ -19,4 +19,4 @@ export { qwenTokenizer, qwenTokenizerDir } from "./qwen.js";
 export { type TokenStats, TokenStatsAccumulator } from "./stats.js";
 export { subVocabSpec } from "./subvocab.js";
 export { type AddedToken, type EncodeOptions, Tokenizer, type TokenizerSpec } from "./tokenizer.js";
-export { type TrainOptions, trainBpe } from "./train.js";
+export { type TrainOptions, trainBpe, trainBpeFromCounts, WordCounter } from "./train.js";

@@ -28,31 +28,51 @@ export class TokenStatsAccumulator {
   private byteTokens = 0;
   private nonAscii = 0;
   private split = 0;
+  /** Per token id: byte length, characters started in it, non-ASCII characters started in it, and flags. */
+  private readonly len: Int32Array;
+  private readonly leads: Int32Array;
+  private readonly wideLeads: Int32Array;
+  private readonly flags: Uint8Array;
 
-  constructor(private readonly tok: Tokenizer) {}
+  constructor(tok: Tokenizer) {
+    const v = tok.vocabSize;
+    this.len = new Int32Array(v);
+    this.leads = new Int32Array(v);
+    this.wideLeads = new Int32Array(v);
+    this.flags = new Uint8Array(v);
+    for (let id = 0; id < v; id++) {
+      const b = tok.tokenBytes(id);
+      this.len[id] = b.length;
+      let f = 0;
+      for (let i = 0; i < b.length; i++) {
+        if ((b[i] & 0xc0) !== 0x80) {
+          this.leads[id]++;
+          if (b[i] >= 0x80) this.wideLeads[id]++;
+        }
+      }
+      if (b.length > 0 && (b[0] & 0xc0) === 0x80) f |= CONTINUES;
+      if (this.leads[id] > 0) f |= HAS_LEAD;
+      if (b.length === 1 && b[0] >= 0x80 && tok.added(id) === undefined) f |= LONE_BYTE;
+      this.flags[id] = f;
+    }
+  }
 
-  /** Account one document: its (normalised) text and its ids. Characters are code points. */
+  /** Account one document's ids. Characters are code points of the decoded text. */
   add(ids: ArrayLike<number>): void {
     this.docs++;
     this.tokens += ids.length;
-    let charToken = -1; // index of the token in which the current character started
-    let charSplit = false;
+    let prevHasLead = false;
     for (let t = 0; t < ids.length; t++) {
-      const b = this.tok.tokenBytes(ids[t]);
-      if (b.length === 1 && b[0] >= 0x80 && this.tok.added(ids[t]) === undefined) this.byteTokens++;
-      this.bytes += b.length;
-      for (let i = 0; i < b.length; i++) {
-        const x = b[i];
-        if ((x & 0xc0) !== 0x80) {
-          this.chars++;
-          if (x >= 0x80) this.nonAscii++;
-          charToken = t;
-          charSplit = false;
-        } else if (t !== charToken && !charSplit) {
-          charSplit = true;
-          this.split++;
-        }
-      }
+      const id = ids[t];
+      const f = this.flags[id];
+      this.bytes += this.len[id];
+      this.chars += this.leads[id];
+      this.nonAscii += this.wideLeads[id];
+      if (f & LONE_BYTE) this.byteTokens++;
+      // a token that starts inside a character splits it; count each character once, when the token before
+      // holds its lead byte
+      if (f & CONTINUES && prevHasLead) this.split++;
+      prevHasLead = (f & HAS_LEAD) !== 0 || (prevHasLead && this.len[id] === 0);
     }
   }
 
@@ -73,3 +93,7 @@ export class TokenStatsAccumulator {
     };
   }
 }
+
+const CONTINUES = 1;
+const HAS_LEAD = 2;
+const LONE_BYTE = 4;

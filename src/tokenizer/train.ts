@@ -23,24 +23,45 @@ export interface TrainOptions {
  * id 256 + r (when its string is new), the same layout as Qwen's vocabulary, so subVocab() applies unchanged.
  */
 export function trainBpe(texts: Iterable<string>, opts: TrainOptions): TokenizerSpec {
-  const specials = opts.specials ?? ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
-  const maxDigits = opts.maxDigits ?? 1;
-  const minFrequency = opts.minFrequency ?? 2;
-  if (!(opts.vocabSize >= 256)) throw new RangeError(`vocabSize must be at least 256, got ${opts.vocabSize}`);
+  const counter = new WordCounter(opts.specials ?? DEFAULT_SPECIALS, opts.maxDigits ?? 1);
+  for (const t of texts) counter.add(t);
+  return trainBpeFromCounts(counter, opts);
+}
 
-  // 1. word counts
-  const wordCount = new Map<string, number>();
-  const t = classTable();
-  for (let text of texts) {
-    for (const sp of specials) if (text.includes(sp)) text = text.split(sp).join(" ");
+const DEFAULT_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
+
+/**
+ * Pre-token counts of a corpus, fed one document at a time (memory grows with the number of distinct
+ * pre-tokens, not with the corpus): the first pass of training.
+ */
+export class WordCounter {
+  readonly counts = new Map<string, number>();
+  private readonly t = classTable();
+  constructor(
+    private readonly specials: string[] = DEFAULT_SPECIALS,
+    readonly maxDigits: 1 | 3 = 1,
+  ) {}
+
+  add(text: string): void {
+    for (const sp of this.specials) if (text.includes(sp)) text = text.split(sp).join(" ");
     const s = text.normalize("NFC");
+    const counts = this.counts;
     for (let i = 0; i < s.length; ) {
-      const j = pretokenEnd(s, i, s.length, t, maxDigits);
+      const j = pretokenEnd(s, i, s.length, this.t, this.maxDigits);
       const w = s.slice(i, j);
-      wordCount.set(w, (wordCount.get(w) ?? 0) + 1);
+      counts.set(w, (counts.get(w) ?? 0) + 1);
       i = j;
     }
   }
+}
+
+/** Train on the counts a WordCounter gathered (see trainBpe). */
+export function trainBpeFromCounts(counter: WordCounter, opts: TrainOptions): TokenizerSpec {
+  const specials = opts.specials ?? DEFAULT_SPECIALS;
+  const maxDigits = counter.maxDigits;
+  const minFrequency = opts.minFrequency ?? 2;
+  if (!(opts.vocabSize >= 256)) throw new RangeError(`vocabSize must be at least 256, got ${opts.vocabSize}`);
+  const wordCount = counter.counts;
 
   // 2. words as byte-token ids (GPT-2 byte order: printable bytes first, as in GPT-2's and Qwen's vocabularies)
   const byteOrder = gpt2ByteOrder();

@@ -11,7 +11,7 @@ describe("plateau demo corpus", () => {
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.docs).toBe(300);
-    for (const f of ["corpus.jsonl", "corpus.txt", "labels.jsonl", "README.md"])
+    for (const f of ["corpus/corpus.jsonl", "corpus/corpus.txt", "labels.jsonl", "README.md"])
       expect(existsSync(join(dir, f))).toBe(true);
     expect(readFileSync(join(dir, "labels.jsonl"), "utf8").trim().split("\n")).toHaveLength(300);
   });

@@ -5,16 +5,16 @@ import { DEMO_KINDS, type DemoLabel, writeDemoCorpus } from "../../src/data/demo
 import { tmpDir } from "../helpers/tmp.js";
 
 function read(dir: string) {
-  const jsonl = readFileSync(join(dir, "corpus.jsonl"), "utf8")
+  const jsonl = readFileSync(join(dir, "corpus/corpus.jsonl"), "utf8")
     .trimEnd()
     .split("\n")
     .map((l) => JSON.parse(l).text as string);
-  const txt = readFileSync(join(dir, "corpus.txt"), "utf8").replace(/\n$/, "").split("\n");
+  const txt = readFileSync(join(dir, "corpus/corpus.txt"), "utf8").replace(/\n$/, "").split("\n");
   const labels = readFileSync(join(dir, "labels.jsonl"), "utf8")
     .trimEnd()
     .split("\n")
     .map((l) => JSON.parse(l) as DemoLabel);
-  const text = (file: string, line: number) => (file === "corpus.jsonl" ? jsonl : txt)[line - 1];
+  const text = (file: string, line: number) => (file === "corpus/corpus.jsonl" ? jsonl : txt)[line - 1];
   return { jsonl, txt, labels, text };
 }
 
@@ -36,12 +36,12 @@ describe("demo corpus generator", () => {
   it("is deterministic in the seed", () => {
     const d2 = tmpDir();
     writeDemoCorpus(d2, { seed: 5, docs: 1500 });
-    for (const f of ["corpus.jsonl", "corpus.txt", "labels.jsonl"])
+    for (const f of ["corpus/corpus.jsonl", "corpus/corpus.txt", "labels.jsonl"])
       expect(readFileSync(join(d2, f), "utf8")).toBe(readFileSync(join(dir, f), "utf8"));
     const d3 = tmpDir();
     writeDemoCorpus(d3, { seed: 6, docs: 1500 });
-    expect(readFileSync(join(d3, "corpus.txt"), "utf8")).not.toBe(
-      readFileSync(join(dir, "corpus.txt"), "utf8"),
+    expect(readFileSync(join(d3, "corpus/corpus.txt"), "utf8")).not.toBe(
+      readFileSync(join(dir, "corpus/corpus.txt"), "utf8"),
     );
   });
 
@@ -68,7 +68,7 @@ describe("demo corpus generator", () => {
   });
 
   it("points duplicates at an earlier copy: identical for exact, close for near", () => {
-    const order = (f: string, line: number) => (f === "corpus.jsonl" ? 0 : 1e6) + line;
+    const order = (f: string, line: number) => (f === "corpus/corpus.jsonl" ? 0 : 1e6) + line;
     for (const l of c.labels.filter((x) => x.kind.endsWith("duplicate"))) {
       const of = l.duplicate_of;
       expect(of).not.toBeNull();

@@ -96,6 +96,35 @@ describe("Qwen2 tokenizer", () => {
     expect(st.byteFallbackRate).toBeCloseTo(0.75, 12);
     expect(st.splitChars).toBe(1);
     expect(st.splitCharRate).toBe(1);
+    // against a naive count over the byte stream, on mixed text and a small vocabulary that splits a lot
+    const k1 = tok.subVocab(1000);
+    const texts = fx.cases.slice(0, 60).map((c) => c.text);
+    const acc2 = new TokenStatsAccumulator(k1);
+    let chars = 0;
+    let wide = 0;
+    let split = 0;
+    for (const t of texts) {
+      const ids = k1.encode(t);
+      acc2.add(ids);
+      const owner: number[] = [];
+      const bytes: number[] = [];
+      ids.forEach((id, j) => {
+        for (const b of k1.tokenBytes(id)) {
+          bytes.push(b);
+          owner.push(j);
+        }
+      });
+      for (let i = 0; i < bytes.length; i++) {
+        if ((bytes[i] & 0xc0) === 0x80) continue;
+        chars++;
+        if (bytes[i] < 0x80) continue;
+        wide++;
+        let e = i + 1;
+        while (e < bytes.length && (bytes[e] & 0xc0) === 0x80) e++;
+        if (owner[e - 1] !== owner[i]) split++;
+      }
+    }
+    expect(acc2.result()).toMatchObject({ chars, nonAsciiChars: wide, splitChars: split });
     const full = new TokenStatsAccumulator(tok);
     full.add(tok.encode("中国"));
     expect(full.result()).toMatchObject({ chars: 2, byteTokens: 0, splitChars: 0, nonAsciiChars: 2 });

@@ -41,7 +41,9 @@ export function register(program: Command): void {
               k === "clean" ? "" : k === "truncated" ? "soft noise" : "hard noise",
             ]);
           say(table(rows, { align: ["l", "r", "l"] }));
-          say(`  files   ${s.files.corpus.join(", ")}`);
+          say(
+            `  corpus  ${s.files.corpusDir} (${s.files.corpus.map((f) => f.slice(s.files.corpusDir.length + 1)).join(", ")})`,
+          );
           say(`  labels  ${s.files.labels} (one line per document: file, line, kind, noise, hard, …)`);
         }),
       ),

@@ -3,10 +3,11 @@ import { register as demo } from "./demo.js";
 import { register as evalCmd } from "./eval.js";
 import { register as model } from "./model.js";
 import { register as runs } from "./runs.js";
+import { register as tokenize } from "./tokenize.js";
 import { register as train } from "./train.js";
 
 /**
  * Every command plateau has, in the order --help lists them. A command is registered here only once it works
  * on real input.
  */
-export const commands: ((program: Command) => void)[] = [runs, train, evalCmd, model, demo];
+export const commands: ((program: Command) => void)[] = [runs, train, evalCmd, model, demo, tokenize];

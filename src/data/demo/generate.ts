@@ -44,7 +44,7 @@ export type DemoKind = (typeof DEMO_KINDS)[number];
 /** One line of labels.jsonl. */
 export interface DemoLabel {
   file: string;
-  /** 1-based line in `file`. */
+  /** 1-based line in `file`, which is relative to the folder holding labels.jsonl ("corpus/corpus.txt"). */
   line: number;
   kind: DemoKind;
   /** Not clean. */
@@ -62,7 +62,8 @@ export interface DemoLabel {
 
 export interface DemoOptions {
   seed?: number;
-  /** Documents to write in all (default 2000). */
+  /** Documents to write in all (default 2000). DIR/corpus/ gets corpus.jsonl and corpus.txt; DIR/labels.jsonl
+   * one label per document; DIR/README.md what they are. */
   docs?: number;
 }
 
@@ -70,7 +71,7 @@ export interface DemoSummary {
   dir: string;
   seed: number;
   docs: number;
-  files: { corpus: string[]; labels: string; readme: string };
+  files: { corpusDir: string; corpus: string[]; labels: string; readme: string };
   byKind: Record<DemoKind, number>;
   byLang: Record<string, number>;
   /** Clean documents available from the packages (the clean share is capped by it). */
@@ -285,17 +286,19 @@ export function writeDemoCorpus(dir: string, opts: DemoOptions = {}): DemoSummar
   }
 
   entries.sort((a, b) => a.key - b.key);
-  mkdirSync(dir, { recursive: true });
+  // The corpus gets a folder of its own, so reading that folder reads documents only (not the labels).
+  const corpusDir = join(dir, "corpus");
+  mkdirSync(corpusDir, { recursive: true });
   const half = Math.ceil(entries.length / 2);
   const jsonl: string[] = [];
   const txt: string[] = [];
   entries.forEach((e, i) => {
     if (i < half) {
-      e.file = "corpus.jsonl";
+      e.file = "corpus/corpus.jsonl";
       jsonl.push(JSON.stringify({ text: e.text }));
       e.line = jsonl.length;
     } else {
-      e.file = "corpus.txt";
+      e.file = "corpus/corpus.txt";
       txt.push(e.text.replace(/[\r\n]+/g, " "));
       e.line = txt.length;
     }
@@ -314,8 +317,8 @@ export function writeDemoCorpus(dir: string, opts: DemoOptions = {}): DemoSummar
       detail: e.detail,
     };
   });
-  writeFileAtomic(join(dir, "corpus.jsonl"), `${jsonl.join("\n")}\n`);
-  writeFileAtomic(join(dir, "corpus.txt"), `${txt.join("\n")}\n`);
+  writeFileAtomic(join(corpusDir, "corpus.jsonl"), `${jsonl.join("\n")}\n`);
+  writeFileAtomic(join(corpusDir, "corpus.txt"), `${txt.join("\n")}\n`);
   writeFileAtomic(join(dir, "labels.jsonl"), `${labels.map((l) => JSON.stringify(l)).join("\n")}\n`);
   writeFileAtomic(join(dir, "README.md"), readme(seed, entries.length));
 
@@ -326,7 +329,8 @@ export function writeDemoCorpus(dir: string, opts: DemoOptions = {}): DemoSummar
     seed,
     docs: entries.length,
     files: {
-      corpus: [join(dir, "corpus.jsonl"), join(dir, "corpus.txt")],
+      corpusDir,
+      corpus: [join(corpusDir, "corpus.jsonl"), join(corpusDir, "corpus.txt")],
       labels: join(dir, "labels.jsonl"),
       readme: join(dir, "README.md"),
     },
@@ -339,9 +343,10 @@ export function writeDemoCorpus(dir: string, opts: DemoOptions = {}): DemoSummar
 function readme(seed: number, docs: number): string {
   return `# plateau demo corpus (seed ${seed}, ${docs} documents)
 
-Written by \`plateau demo corpus\`. A small MedicalGPT-style pretraining folder: \`corpus.jsonl\` (one
+Written by \`plateau demo corpus\`. A small MedicalGPT-style pretraining folder, \`corpus/\`: \`corpus.jsonl\` (one
 \`{"text": …}\` per line) and \`corpus.txt\` (one document per line), read in that order. \`labels.jsonl\` has one
-line per document: \`{"file", "line", "kind", "noise", "hard", "lang", "source", "duplicate_of", "detail"}\`.
+line per document: \`{"file", "line", "kind", "noise", "hard", "lang", "source", "duplicate_of", "detail"}\`,
+\`file\` relative to this folder and \`line\` 1-based.
 
 Kinds: ${DEMO_KINDS.join(", ")}. \`hard\` noise is everything except clean and truncated documents.
 
