@@ -33,6 +33,20 @@ export function bytesOfToken(token: string): Uint8Array | null {
   return out;
 }
 
+/**
+ * Writes the bytes of a byte-level vocabulary string at out[offset] (a string of n characters is n bytes) and
+ * returns false if it has a character outside the alphabet.
+ */
+export function writeTokenBytes(token: string, out: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    const b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
+    if (b < 0) return false;
+    out[offset + i] = b;
+  }
+  return true;
+}
+
 /** The vocabulary string of a byte sequence. */
 export function tokenOfBytes(bytes: Uint8Array): string {
   let s = "";

@@ -14,7 +14,7 @@ import { type AddedToken, Tokenizer, type TokenizerSpec } from "./tokenizer.js";
 type Json = Record<string, unknown>;
 
 /** Load a tokenizer from a tokenizer.json file, or a folder holding one (and maybe tokenizer_config.json). */
-export function loadTokenizer(path: string): Tokenizer {
+export function loadTokenizer(path: string, name?: string): Tokenizer {
   let file = path;
   if (existsSync(path) && statSync(path).isDirectory()) file = join(path, "tokenizer.json");
   let text: string;
@@ -30,6 +30,7 @@ export function loadTokenizer(path: string): Tokenizer {
     throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
   }
   const spec = specFromTokenizerJson(json, file);
+  spec.name = name ?? file;
   const cfgFile = join(dirname(file), "tokenizer_config.json");
   if (existsSync(cfgFile)) Object.assign(spec, readTokenizerConfig(cfgFile));
   try {
@@ -89,7 +90,8 @@ export function specFromTokenizerJson(json: unknown, file = "tokenizer.json"): T
   const vocab = model.vocab as Record<string, number> | undefined;
   if (!vocab || typeof vocab !== "object") throw bad("model.vocab", "missing vocabulary");
   const tokens: (string | undefined)[] = [];
-  for (const [t, id] of Object.entries(vocab)) {
+  for (const t in vocab) {
+    const id = vocab[t];
     if (!Number.isInteger(id) || id < 0) throw bad(`model.vocab.${t}`, `bad id ${id}`);
     if (tokens[id] !== undefined) throw bad(`model.vocab.${t}`, `id ${id} used twice`);
     tokens[id] = t;
@@ -99,7 +101,7 @@ export function specFromTokenizerJson(json: unknown, file = "tokenizer.json"): T
   if (!Array.isArray(rawMerges)) throw bad("model.merges", "missing merges");
   const merges: [string, string][] = rawMerges.map((m, r) => {
     if (Array.isArray(m) && m.length === 2 && typeof m[0] === "string" && typeof m[1] === "string")
-      return [m[0], m[1]];
+      return m as [string, string];
     if (typeof m === "string") {
       const k = m.indexOf(" ", 1);
       if (k > 0) return [m.slice(0, k), m.slice(k + 1)];

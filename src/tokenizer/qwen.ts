@@ -16,6 +16,6 @@ let cached: Tokenizer | undefined;
 
 /** The Qwen tokenizer, loaded once per process (about 0.5 s). */
 export function qwenTokenizer(): Tokenizer {
-  cached ??= loadTokenizer(join(qwenTokenizerDir(), "tokenizer.json"));
+  cached ??= loadTokenizer(join(qwenTokenizerDir(), "tokenizer.json"), "qwen2");
   return cached;
 }

@@ -1,5 +1,5 @@
 import { MergeTable, mergeWord } from "./bpe.js";
-import { bytesOfToken, tokenOfBytes } from "./bytelevel.js";
+import { tokenOfBytes, writeTokenBytes } from "./bytelevel.js";
 import { classTable, LLAMA3_PATTERN, pretokenEnd, QWEN2_PATTERN } from "./pretokenize.js";
 import { subVocabSpec } from "./subvocab.js";
 
@@ -21,6 +21,8 @@ export interface TokenizerSpec {
   normalizer: "NFC" | null;
   /** 1 = Qwen2's pre-tokenizer, 3 = Llama 3's (the only difference is \p{N} vs \p{N}{1,3}). */
   maxDigits: 1 | 3;
+  /** What to call it in reports ("qwen2", a file path, "qwen2[:8000]"). */
+  name?: string;
   /** Names of the eos / pad / bos tokens (from tokenizer_config.json), if known. */
   eos?: string;
   pad?: string;
@@ -109,6 +111,7 @@ class PretokenCache {
  */
 export class Tokenizer {
   readonly spec: TokenizerSpec;
+  readonly name: string;
   /** Largest id + 1: the embedding rows a model needs. */
   readonly vocabSize: number;
   readonly eosId: number | undefined;
@@ -128,40 +131,36 @@ export class Tokenizer {
 
   constructor(spec: TokenizerSpec) {
     this.spec = spec;
+    this.name = spec.name ?? "byte-level BPE";
     let size = spec.tokens.length;
     for (const a of spec.added) size = Math.max(size, a.id + 1);
     this.vocabSize = size;
 
-    // token bytes, flat
-    const parts: Uint8Array[] = new Array(size);
-    let total = 0;
-    spec.tokens.forEach((t, id) => {
-      if (t === undefined) return;
-      const b = bytesOfToken(t);
-      if (!b) throw new Error(`token ${id} ${JSON.stringify(t)} is not in the byte-level alphabet`);
-      parts[id] = b;
-      total += b.length;
-      this.ids.set(t, id);
-    });
+    // token bytes, flat: a byte-level vocabulary string has one character per byte
     const enc = new TextEncoder();
+    const addedBytes = new Map<number, Uint8Array>();
     for (const a of spec.added) {
-      parts[a.id] = enc.encode(a.content);
-      total += parts[a.id].length;
+      addedBytes.set(a.id, enc.encode(a.content));
       this.addedById.set(a.id, a);
       this.addedByContent.set(a.content, a.id);
     }
-    this.bytesFlat = new Uint8Array(total);
     this.bytesStart = new Int32Array(size + 1);
-    let o = 0;
+    let total = 0;
     for (let id = 0; id < size; id++) {
-      this.bytesStart[id] = o;
-      const p = parts[id];
-      if (p) {
-        this.bytesFlat.set(p, o);
-        o += p.length;
-      }
+      this.bytesStart[id] = total;
+      const ab = addedBytes.get(id);
+      total += ab ? ab.length : (spec.tokens[id]?.length ?? 0);
     }
-    this.bytesStart[size] = o;
+    this.bytesStart[size] = total;
+    this.bytesFlat = new Uint8Array(total);
+    for (let id = 0; id < size; id++) {
+      const ab = addedBytes.get(id);
+      const t = spec.tokens[id];
+      if (ab) this.bytesFlat.set(ab, this.bytesStart[id]);
+      else if (t !== undefined && !writeTokenBytes(t, this.bytesFlat, this.bytesStart[id]))
+        throw new Error(`token ${id} ${JSON.stringify(t)} is not in the byte-level alphabet`);
+      if (t !== undefined) this.ids.set(t, id);
+    }
 
     // byte tokens
     for (let b = 0; b < 256; b++) {
@@ -373,7 +372,7 @@ export class Tokenizer {
   subVocab(k: number): Tokenizer {
     if (!Number.isInteger(k) || k < 256 || k > this.bpeVocabSize)
       throw new RangeError(`sub-vocabulary size must be an integer in [256, ${this.bpeVocabSize}], got ${k}`);
-    return new Tokenizer(subVocabSpec(this.spec, k));
+    return new Tokenizer({ ...subVocabSpec(this.spec, k), name: `${this.name}[:${k}]` });
   }
 
   /** The pattern string of this tokenizer's pre-tokenizer, as tokenizer.json writes it. */
