@@ -67,6 +67,38 @@ describe("demo corpus generator", () => {
     }
   });
 
+  it("has no near duplicates among the clean documents (word / character 5-gram Jaccard ≤ 0.3)", () => {
+    const clean = c.labels
+      .filter((l) => l.kind === "clean")
+      .map((l) => ({ lang: l.lang, text: c.text(l.file, l.line) }));
+    const sets = clean.map(({ lang, text }) => {
+      const t = text
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}]+/gu, " ")
+        .trim();
+      const units = lang === "zh" ? Array.from(t.replace(/ /g, "")) : t.split(" ");
+      const s = new Set<string>();
+      for (let i = 0; i + 5 <= units.length; i++) s.add(units.slice(i, i + 5).join("\u0001"));
+      return s;
+    });
+    const owners = new Map<string, number[]>();
+    sets.forEach((s, i) => {
+      for (const g of s) owners.set(g, [...(owners.get(g) ?? []), i]);
+    });
+    const inter = new Map<number, number>();
+    for (const list of owners.values())
+      for (let a = 0; a < list.length; a++)
+        for (let b = a + 1; b < list.length; b++)
+          inter.set(list[a] * 100000 + list[b], (inter.get(list[a] * 100000 + list[b]) ?? 0) + 1);
+    let worst = 0;
+    for (const [k, n] of inter) {
+      const a = Math.floor(k / 100000);
+      const b = k % 100000;
+      worst = Math.max(worst, n / (sets[a].size + sets[b].size - n));
+    }
+    expect(worst).toBeLessThanOrEqual(0.3);
+  });
+
   it("points duplicates at an earlier copy: identical for exact, close for near", () => {
     const order = (f: string, line: number) => (f === "corpus/corpus.jsonl" ? 0 : 1e6) + line;
     for (const l of c.labels.filter((x) => x.kind.endsWith("duplicate"))) {

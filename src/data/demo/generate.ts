@@ -56,7 +56,7 @@ export interface DemoLabel {
   source: string | null;
   /** For duplicates: where the kept (earlier) copy is. */
   duplicate_of: { file: string; line: number } | null;
-  /** Sub-kind, e.g. "utf8-as-cp1252" or "gbk-as-cp1252" for mojibake. */
+  /** Sub-kind: "utf8-as-cp1252" or "gbk-as-cp1252" for mojibake; "zh-Hant" for clean Traditional Chinese. */
   detail: string | null;
 }
 
@@ -151,7 +151,51 @@ export function cleanDocuments(passages: Passage[] = allPassages()): CleanDoc[] 
     flush();
   }
   // The Factbook marks list items with "++" and has one stray U+FFFD: such documents are not clean prose.
-  return out.filter((d) => !d.text.includes("++") && !d.text.includes("\ufffd"));
+  return withoutNearDuplicates(out.filter((d) => !d.text.includes("++") && !d.text.includes("\ufffd")));
+}
+
+/**
+ * The Factbook repeats some paragraphs across related entries (Armenia/Azerbaijan, the oceans, Guernsey/Jersey:
+ * word 5-gram Jaccard up to 0.75). Clean documents must not be duplicates of each other, so keep the first of
+ * any pair above 0.3 (word 5-grams in English, character 5-grams in Chinese, after lower-casing and dropping
+ * punctuation).
+ */
+function withoutNearDuplicates(docs: CleanDoc[]): CleanDoc[] {
+  const shingles = (d: CleanDoc): Set<string> => {
+    const t = d.text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, " ")
+      .trim();
+    const out = new Set<string>();
+    if (d.lang === "zh") {
+      const x = t.replace(/ /g, "");
+      for (let i = 0; i + 5 <= x.length; i++) out.add(x.slice(i, i + 5));
+    } else {
+      const w = t.split(" ");
+      for (let i = 0; i + 5 <= w.length; i++) out.add(w.slice(i, i + 5).join(" "));
+    }
+    return out;
+  };
+  const index = new Map<string, number[]>(); // shingle → kept documents holding it
+  const keptSets: Set<string>[] = [];
+  const kept: CleanDoc[] = [];
+  for (const d of docs) {
+    const s = shingles(d);
+    const shared = new Map<number, number>();
+    for (const g of s) for (const k of index.get(g) ?? []) shared.set(k, (shared.get(k) ?? 0) + 1);
+    let dup = false;
+    for (const [k, inter] of shared) if (inter / (s.size + keptSets[k].size - inter) > 0.3) dup = true;
+    if (dup) continue;
+    const k = kept.length;
+    kept.push(d);
+    keptSets.push(s);
+    for (const g of s) {
+      const list = index.get(g);
+      if (list) list.push(k);
+      else index.set(g, [k]);
+    }
+  }
+  return kept;
 }
 
 export function writeDemoCorpus(dir: string, opts: DemoOptions = {}): DemoSummary {
@@ -203,7 +247,15 @@ export function writeDemoCorpus(dir: string, opts: DemoOptions = {}): DemoSummar
   };
   const clean: Entry[] = [];
   for (const d of [...zhClean, ...enClean])
-    clean.push(add({ text: d.text, kind: "clean", lang: d.lang, source: d.source, detail: null }));
+    clean.push(
+      add({
+        text: d.text,
+        kind: "clean",
+        lang: d.lang,
+        source: d.source,
+        detail: d.source.startsWith("udhr:cmn_hant") ? "zh-Hant" : null,
+      }),
+    );
 
   for (let i = 0; i < counts.mojibake; i++) {
     const l = rng.float() < 0.6 ? "zh" : "en";
