@@ -20,6 +20,7 @@ import { measure, printHeader, row } from "./lib.js";
  * own benchmark (bench/engine-kernels.ts) when present.
  *
  * Environment: PLATEAU_BENCH_STEPS (timed steps, default 6), PLATEAU_BENCH_THREADS (default: all cores),
+ * PLATEAU_BENCH_ENGINE_ONLY=1 (skip the kernels' benchmark),
  * PLATEAU_TORCH_BENCH (path of torch_qwen2_bench.py), PLATEAU_PEAK_GFLOPS (default 201.6: 2 Zen3 cores ×
  * 32 FLOP/cycle × 3.15 GHz, measured; see the engine notes).
  */
@@ -167,6 +168,7 @@ export async function benchEngine(): Promise<void> {
     raw.dispose();
   }
   // the kernels' own benchmark (sgemm shapes × variants × threads, ops vs torch), when it is in the tree
+  if (process.env.PLATEAU_BENCH_ENGINE_ONLY) return;
   const kernels = join(dirname(fileURLToPath(import.meta.url)), "engine-kernels.js");
   const kernelsTs = kernels.replace(/\.js$/, ".ts");
   if (existsSync(kernels) || existsSync(kernelsTs)) {

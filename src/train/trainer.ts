@@ -20,6 +20,7 @@ import type { TextTokenizer } from "./data/tokenizer.js";
 import { createOptimizer, type Optimizer } from "./optim/index.js";
 import { lrMultiplier } from "./schedule.js";
 import { type StepStats, trainStep } from "./step.js";
+import { attachTensorBoard } from "./tensorboard.js";
 
 export interface TrainData {
   train: TokenBlocks;
@@ -313,6 +314,7 @@ export class Trainer {
     const c = this.config;
     const hooks = this.opts.hooks ?? {};
     const run = this.opts.run;
+    if (run) attachTensorBoard(run);
     const evals: EvalReport[] = [];
     let lastLoss = Number.NaN;
     if (this.step === 0 && c.eval_every > 0) evals.push(...this.runEvals());

@@ -146,6 +146,39 @@ describe("plateau train", () => {
     expect(readRunDir(runDir).run.manifest.status).toBe("completed");
   });
 
+  it("trains on a text corpus with the Qwen tokenizer's sub-vocabulary sized to the model, or on bytes", async () => {
+    const { dir, runs } = setup();
+    const corpus = join(dir, "notes.txt");
+    writeFileSync(corpus, `${"The patient presented with fever and a persistent cough.\n".repeat(60)}`);
+    const common = [
+      "train",
+      "--corpus",
+      corpus,
+      "--seq",
+      "16",
+      "--batch",
+      "2",
+      "--steps",
+      "2",
+      "--json",
+      "--runs-dir",
+      runs,
+    ];
+    const config = join(dir, "small.json");
+    writeFileSync(config, JSON.stringify({ ...hfConfigJson(tinyConfig().model), vocab_size: 300 }));
+    const q = await runCli([...common, "--config", config]);
+    expect(q.code, q.stderr).toBe(0);
+    const facts = readRunDir(JSON.parse(q.stdout).run).run.manifest.facts;
+    expect(facts.tokenizer?.name).toBe("qwen2[:300]");
+    expect(facts.vocab_size).toBe(facts.tokenizer?.vocab_size);
+    const b = await runCli([...common, "--tokenizer", "bytes", "--prompt", "The patient"]);
+    expect(b.code, b.stderr).toBe(0);
+    const run = JSON.parse(b.stdout).run;
+    expect(readRunDir(run).run.manifest.facts.vocab_size).toBe(257);
+    const sample = JSON.parse(readFileSync(join(run, "samples.jsonl"), "utf8").trim().split("\n")[0]);
+    expect(sample.prompt).toBe("The patient");
+  });
+
   it("needs exactly one data source", async () => {
     const { runs } = setup();
     const r = await runCli(["train", "--runs-dir", runs], { NO_COLOR: "1" });

@@ -5,6 +5,9 @@ import { hfConfigJson, type Qwen2Config } from "../../engine/config.js";
 import { estimateModel } from "../../engine/estimate.js";
 import { findRun, newRunId } from "../../runs/root.js";
 import { RUN_FILES, RunWriter } from "../../runs/rundir.js";
+import { loadTokenizer } from "../../tokenizer/hf-json.js";
+import { qwenTokenizer } from "../../tokenizer/qwen.js";
+import type { Tokenizer } from "../../tokenizer/tokenizer.js";
 import { latestCheckpoint, readTrainerState } from "../../train/checkpoint.js";
 import {
   DEFAULT_TRAIN,
@@ -37,7 +40,10 @@ interface DataSpec {
   tokens?: string;
   corpus?: string[];
   field?: string;
-  tokenizer: "bytes";
+  /** "qwen", "bytes" or a tokenizer.json path (corpus only). */
+  tokenizer?: string;
+  /** Sub-vocabulary size K of a BPE tokenizer, resolved when the run started. */
+  vocab?: number;
   seq?: number;
   eval_tokens?: string;
   eval_fraction: number;
@@ -50,7 +56,9 @@ interface TrainOpts extends EngineCliOpts {
   field?: string;
   config?: string;
   preset?: string;
+  tokenizer: string;
   vocab?: number;
+  vocabSize?: number;
   seq?: number;
   batch: number;
   accum: number;
@@ -106,7 +114,20 @@ export function register(program: Command): void {
       "--preset <name>",
       "model: a named configuration (default bench-5m; see `plateau model estimate --help`)",
     )
-    .addOption(new Option("--vocab <n>", "override the model's vocab_size").argParser(positiveInt))
+    .option(
+      "--tokenizer <name>",
+      'corpus tokenizer: "qwen" (the bundled Qwen2 BPE), "bytes", or a tokenizer.json',
+      "qwen",
+    )
+    .addOption(
+      new Option(
+        "--vocab <k>",
+        "use the K-token sub-vocabulary of the BPE tokenizer (default: the model's vocab_size when smaller than the tokenizer's)",
+      ).argParser(positiveInt),
+    )
+    .addOption(
+      new Option("--vocab-size <n>", "override the model's vocab_size (token data)").argParser(positiveInt),
+    )
     .addOption(
       new Option("--seq <n>", "tokens per sequence (corpus packing; default 256)").argParser(positiveInt),
     )
@@ -216,11 +237,23 @@ async function trainCommand(ctx: Ctx, opts: TrainOpts): Promise<number> {
       throw new UserError("give the training data with exactly one of --tokens or --corpus", {
         field: "--tokens",
       });
+    let vocab = opts.vocab;
+    if (opts.corpus?.length && opts.tokenizer !== "bytes" && vocab === undefined) {
+      // a small model gets the sub-vocabulary its embedding was sized for (bench-5m: Qwen's first 8192)
+      const base = resolveTokenizer(opts.tokenizer, undefined) as Tokenizer;
+      const want = modelConfigFrom(opts, opts.config ? undefined : "bench-5m").vocab_size;
+      // (at least the 256 byte tokens every byte-level BPE keeps)
+      if (want < base.vocabSize) vocab = Math.max(256, Math.min(want, base.bpeVocabSize));
+    }
+    if (opts.tokens && (opts.vocab !== undefined || opts.tokenizer !== "qwen"))
+      throw new UserError("--tokenizer and --vocab apply to --corpus (token data is already tokenized)", {
+        field: "--tokenizer",
+      });
     spec = {
       tokens: opts.tokens,
       corpus: opts.corpus,
       field: opts.field,
-      tokenizer: "bytes",
+      ...(opts.corpus?.length ? { tokenizer: opts.tokenizer, vocab } : {}),
       seq: opts.seq,
       eval_tokens: opts.evalTokens,
       eval_fraction: opts.evalFraction ?? (opts.evalEvery > 0 && !opts.evalTokens ? 0.05 : 0),
@@ -265,7 +298,7 @@ async function trainCommand(ctx: Ctx, opts: TrainOpts): Promise<number> {
     say(
       `${paint("bold", opts.resume ? "resuming" : "training", ctx.color)} ${runDir}\n` +
         `  model ${fmtCount(est.params.total)} params (${c.model.num_hidden_layers}×${c.model.hidden_size}, vocab ${fmtInt(c.model.vocab_size)}) · ${ops.name}\n` +
-        `  data ${fmtInt(data.train.count)} blocks × ${data.train.seqLen} tokens · ${fmtInt(trainer.tokensPerStep)} tokens/step · steps ${trainer.step}→${c.max_steps}`,
+        `  data ${fmtInt(data.train.count)} blocks × ${data.train.seqLen} tokens${data.tokenizer ? ` (tokenizer ${data.tokenizer.name})` : ""} · ${fmtInt(trainer.tokensPerStep)} tokens/step · steps ${trainer.step}→${c.max_steps}`,
     );
   }
   const progress = new Progress({
@@ -369,7 +402,7 @@ async function loadData(
       );
     description = spec.tokens;
   } else {
-    tokenizer = new ByteTokenizer();
+    tokenizer = resolveTokenizer(spec.tokenizer ?? "qwen", spec.vocab);
     const progress = new Progress({
       label: "tokenize",
       unit: "bytes",
@@ -405,10 +438,32 @@ async function loadData(
   return { train, eval: evalSets, tokenizer, description, documents };
 }
 
+/** "bytes", "qwen" (the bundled Qwen2 BPE) or a tokenizer.json; k = sub-vocabulary size of a BPE tokenizer. */
+function resolveTokenizer(name: string, k: number | undefined): TextTokenizer {
+  if (name === "bytes") {
+    if (k !== undefined)
+      throw new UserError("--vocab selects a sub-vocabulary of a BPE tokenizer, not of bytes", {
+        field: "--vocab",
+      });
+    return new ByteTokenizer();
+  }
+  const base = name === "qwen" ? qwenTokenizer() : loadTokenizer(name);
+  if (k === undefined) return base;
+  if (k < 256 || k > base.bpeVocabSize)
+    throw new UserError(`must be between 256 and the tokenizer's ${base.bpeVocabSize} BPE tokens`, {
+      field: "--vocab",
+    });
+  return base.subVocab(k);
+}
+
 function newConfig(opts: TrainOpts, spec: DataSpec, data: TrainData & { description: string }): TrainConfig {
   let model: Qwen2Config = modelConfigFrom(opts, opts.config ? undefined : "bench-5m");
-  const vocab = opts.vocab ?? (data.tokenizer ? data.tokenizer.vocabSize : undefined);
-  if (vocab !== undefined) model = { ...model, vocab_size: vocab };
+  const tok = data.tokenizer;
+  // a text model's embedding fits its tokenizer: exactly, for a sub-vocabulary or bytes; a full BPE keeps a
+  // config's padded vocab_size (Qwen2's 151,936 for 151,669 tokens) when it is large enough
+  if (tok && (spec.vocab !== undefined || spec.tokenizer === "bytes" || tok.vocabSize > model.vocab_size))
+    model = { ...model, vocab_size: tok.vocabSize };
+  if (opts.vocabSize !== undefined) model = { ...model, vocab_size: opts.vocabSize };
   if (data.tokenizer?.eosId != null) model = { ...model, eos_token_id: data.tokenizer.eosId };
   if (data.train.seqLen > model.max_position_embeddings)
     model = { ...model, max_position_embeddings: data.train.seqLen };

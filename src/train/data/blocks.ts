@@ -1,3 +1,5 @@
+import type { TrainingBlocks } from "../../tokenizer/pack.js";
+
 /**
  * Training and evaluation data as the trainer sees it: `count` sequences of exactly `seqLen` tokens (packed
  * blocks, MedicalGPT's group_texts) with HF-style labels (labels = ids, −100 where no loss is wanted, e.g. pad
@@ -12,28 +14,9 @@ export interface TokenBlocks {
   labels: Int32Array | null;
 }
 
-/** Concatenate documents (each followed by eos when given) and cut into blocks of seqLen; the tail is dropped. */
-export function packDocuments(
-  docs: Iterable<ArrayLike<number>>,
-  seqLen: number,
-  eosId: number | null,
-): TokenBlocks {
-  let buf = new Int32Array(1 << 16);
-  let n = 0;
-  const push = (t: number) => {
-    if (n === buf.length) {
-      const b = new Int32Array(buf.length * 2);
-      b.set(buf);
-      buf = b;
-    }
-    buf[n++] = t;
-  };
-  for (const d of docs) {
-    for (let i = 0; i < d.length; i++) push(d[i]);
-    if (eosId !== null) push(eosId);
-  }
-  const count = Math.floor(n / seqLen);
-  return { seqLen, count, ids: buf.slice(0, count * seqLen), labels: null };
+/** Blocks made by src/tokenizer's packers (MedicalGPT packing or padded rows) as the trainer's TokenBlocks. */
+export function fromTrainingBlocks(b: TrainingBlocks): TokenBlocks {
+  return { seqLen: b.blockSize, count: b.nBlocks, ids: b.inputIds, labels: b.labels };
 }
 
 /** Split off the last `n` blocks (held-out evaluation set) from a block set. */

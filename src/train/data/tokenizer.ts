@@ -1,19 +1,20 @@
 /**
- * What the trainer needs from a tokenizer. The Qwen byte-level BPE of src/tokenizer fits this shape; the
- * byte tokenizer below is the fallback that needs no vocabulary file.
+ * What the trainer needs from a tokenizer: src/tokenizer's byte-level BPE (Qwen's, a sub-vocabulary of it, or
+ * any tokenizer.json) has this shape; the byte tokenizer below needs no vocabulary at all.
  */
 export interface TextTokenizer {
   readonly name: string;
   /** Embedding rows a model needs for it. */
   readonly vocabSize: number;
-  /** End-of-document token appended when packing, if any. */
-  readonly eosId: number | null;
+  /** End-of-document token appended when packing. */
+  readonly eosId: number | undefined;
   encode(text: string): ArrayLike<number>;
   decode(ids: ArrayLike<number>): string;
 }
 
 /**
- * UTF-8 bytes as tokens 0–255 and an end-of-text token 256: every string round-trips, no vocabulary to ship.
+ * UTF-8 bytes as tokens 0–255 and an end-of-text token 256: every string round-trips, no vocabulary at all
+ * (for the smallest experiments, where even a sub-vocabulary's embedding would dominate the model).
  * Decoding replaces invalid UTF-8 (a generation cut mid-character) with U+FFFD and drops the eos token.
  */
 export class ByteTokenizer implements TextTokenizer {
