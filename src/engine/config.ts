@@ -25,6 +25,24 @@ export interface Qwen2Config {
   eos_token_id: number | null;
 }
 
+/** The dimensions tensor code uses, under their usual one-letter names. */
+export function dims(c: Qwen2Config) {
+  const H = c.num_attention_heads;
+  const KV = c.num_key_value_heads;
+  const D = c.head_dim;
+  return {
+    L: c.num_hidden_layers,
+    C: c.hidden_size,
+    H,
+    KV,
+    D,
+    I: c.intermediate_size,
+    V: c.vocab_size,
+    qDim: H * D,
+    kvDim: KV * D,
+  };
+}
+
 const posInt = z.number().int().positive();
 
 /**

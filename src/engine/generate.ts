@@ -1,4 +1,5 @@
 import { Rng } from "../util/rng.js";
+import { dims } from "./config.js";
 import type { Qwen2Model } from "./model.js";
 import type { Buf } from "./ops.js";
 
@@ -53,9 +54,7 @@ export class KvDecoder {
   private buffers(n: number) {
     const m = this.model;
     const c = m.config;
-    const C = c.hidden_size;
-    const qDim = c.num_attention_heads * c.head_dim;
-    const I = c.intermediate_size;
+    const { C, qDim, I } = dims(c);
     return {
       ids: m.scratchInt("kv.ids", n),
       pos: m.scratchInt("kv.pos", n),
@@ -80,14 +79,7 @@ export class KvDecoder {
     const m = this.model;
     const ops = m.ops;
     const c = m.config;
-    const C = c.hidden_size;
-    const H = c.num_attention_heads;
-    const KV = c.num_key_value_heads;
-    const D = c.head_dim;
-    const I = c.intermediate_size;
-    const V = c.vocab_size;
-    const qDim = H * D;
-    const kvDim = KV * D;
+    const { C, H, KV, D, I, V, qDim, kvDim } = dims(c);
     const start = this.len;
     for (let i = 0; i < n; i++) {
       if (!(tokens[i] >= 0 && tokens[i] < V)) throw new RangeError(`token id ${tokens[i]} outside [0, ${V})`);

@@ -1,5 +1,5 @@
 import type { Rng } from "../util/rng.js";
-import type { Qwen2Config } from "./config.js";
+import { dims, type Qwen2Config } from "./config.js";
 import type { Buf, Ops } from "./ops.js";
 import { type LayerParams, ParamLayout, type ParamTensor } from "./params.js";
 import { ropeTables } from "./rope-tables.js";
@@ -162,14 +162,7 @@ export class Qwen2Model {
       );
     const a = this.activations(B, T);
     const ops = this.ops;
-    const C = c.hidden_size;
-    const H = c.num_attention_heads;
-    const KV = c.num_key_value_heads;
-    const D = c.head_dim;
-    const I = c.intermediate_size;
-    const V = c.vocab_size;
-    const qDim = H * D;
-    const kvDim = KV * D;
+    const { C, H, KV, D, I, V, qDim, kvDim } = dims(c);
     for (let n = 0; n < N; n++) {
       const id = batch.ids[n];
       if (!(id >= 0 && id < V)) throw new RangeError(`token id ${id} at position ${n} is outside [0, ${V})`);
@@ -223,14 +216,7 @@ export class Qwen2Model {
     const c = this.config;
     const { B, T } = a;
     const N = B * T;
-    const C = c.hidden_size;
-    const H = c.num_attention_heads;
-    const KV = c.num_key_value_heads;
-    const D = c.head_dim;
-    const I = c.intermediate_size;
-    const V = c.vocab_size;
-    const qDim = H * D;
-    const kvDim = KV * D;
+    const { C, H, KV, D, I, V, qDim, kvDim } = dims(c);
 
     // lm_head: logits = lnf · Wᵀ   (a.logits now holds dlogits)
     this.linearBackward(a.lnf, a.logits, this.layout.lmHead, null, a.dln, N, C, V, false);
@@ -361,10 +347,7 @@ export class Qwen2Model {
     if (this.acts && this.acts.B === B && this.acts.T === T) return this.acts;
     const c = this.config;
     const N = B * T;
-    const C = c.hidden_size;
-    const qDim = c.num_attention_heads * c.head_dim;
-    const kvDim = c.num_key_value_heads * c.head_dim;
-    const I = c.intermediate_size;
+    const { C, qDim, kvDim, I } = dims(c);
     const f = (key: string, n: number) => this.scratch(`act.${key}`, n);
     const layers: LayerActs[] = [];
     for (let l = 0; l < c.num_hidden_layers; l++) {
@@ -415,10 +398,7 @@ export class Qwen2Model {
   /** Floats of activation memory one [B, T] micro-batch needs (for `model estimate`). */
   static activationFloats(c: Qwen2Config, B: number, T: number): number {
     const N = B * T;
-    const C = c.hidden_size;
-    const qDim = c.num_attention_heads * c.head_dim;
-    const kvDim = c.num_key_value_heads * c.head_dim;
-    const I = c.intermediate_size;
+    const { C, qDim, kvDim, I } = dims(c);
     const perLayer =
       4 * N * C + 2 * N + 2 * N * qDim + 2 * N * kvDim + B * c.num_attention_heads * T * T + 3 * N * I;
     const rest = 2 * N * C + N + N * c.vocab_size + 2 * N * C + 2 * N * qDim + 2 * N * kvDim + 3 * N * I;

@@ -1,7 +1,6 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { fsyncDir } from "../util/atomic.js";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { asUserError, UserError } from "../util/errors.js";
+import { writeFileAtomicStreamed } from "./atomic-writer.js";
 
 /**
  * safetensors (https://github.com/huggingface/safetensors, format section): an unsigned little-endian 64-bit
@@ -249,31 +248,22 @@ export function writeSafetensors(
   let json = Buffer.from(JSON.stringify(header), "utf8");
   const pad = (8 - (json.length % 8)) % 8;
   if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  const fd = openSync(tmp, "w");
-  try {
+  writeFileAtomicStreamed(path, (w) => {
     const size = Buffer.alloc(8);
     size.writeBigUInt64LE(BigInt(json.length));
-    writeAll(fd, size);
-    writeAll(fd, json);
+    w.write(size);
+    w.write(json);
     for (const t of tensors) {
       const numel = t.shape.reduce((a, d) => a * d, 1);
-      writeAll(fd, littleEndianBytes(t.data, numel));
+      w.write(littleEndianBytes(t.data, numel));
     }
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
+  });
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function littleEndianBytes(data: Float32Array | Float64Array, numel: number): Uint8Array {
+/** The first numel elements as little-endian bytes (a view when the host is little-endian, else a copy). */
+export function littleEndianBytes(data: Float32Array | Float64Array, numel = data.length): Uint8Array {
   const bpe = data.BYTES_PER_ELEMENT;
   if (LITTLE_ENDIAN) return new Uint8Array(data.buffer, data.byteOffset, numel * bpe);
   const out = new Uint8Array(numel * bpe);
@@ -283,10 +273,4 @@ function littleEndianBytes(data: Float32Array | Float64Array, numel: number): Ui
     else dv.setFloat64(8 * i, data[i], true);
   }
   return out;
-}
-
-function writeAll(fd: number, b: Uint8Array): void {
-  // write in ≤ 1 GiB pieces (a single write() is capped near 2 GiB)
-  let off = 0;
-  while (off < b.length) off += writeSync(fd, b, off, Math.min(b.length - off, 1 << 30));
 }

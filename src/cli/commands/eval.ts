@@ -1,13 +1,13 @@
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
+import { AtomicFileWriter } from "../../engine/atomic-writer.js";
 import { createOps } from "../../engine/backend.js";
 import { CONFIG_FILE, loadHfCheckpoint, namedTensors } from "../../engine/hf-checkpoint.js";
-import { writeSafetensors } from "../../engine/safetensors.js";
+import { littleEndianBytes, writeSafetensors } from "../../engine/safetensors.js";
 import { shiftedTargets } from "../../engine/targets.js";
 import { latestCheckpoint } from "../../train/checkpoint.js";
 import { readTokenFile } from "../../train/data/token-file.js";
-import { fsyncDir } from "../../util/atomic.js";
 import { UserError } from "../../util/errors.js";
 import { fmtInt, say } from "../../util/term.js";
 import { action, examples } from "../context.js";
@@ -73,7 +73,7 @@ export function register(program: Command): void {
           const total = B * (T - 1);
           const wantGrads = opts.dumpGrads !== undefined;
           if (wantGrads) model.zeroGrads();
-          const logitsOut = opts.dumpLogits ? new AtomicFile(opts.dumpLogits) : undefined;
+          const logitsOut = opts.dumpLogits ? new AtomicFileWriter(opts.dumpLogits) : undefined;
           let lossSum = 0;
           try {
             for (let b0 = 0; b0 < B; b0 += micro) {
@@ -87,7 +87,7 @@ export function register(program: Command): void {
               // logits first (the training forward overwrites them with their gradient)
               const r = model.forward(batch);
               lossSum += r.lossSum;
-              if (logitsOut) logitsOut.write(Float32Array.from(model.logits));
+              if (logitsOut) logitsOut.write(littleEndianBytes(Float32Array.from(model.logits)));
               if (wantGrads) {
                 model.forward(batch, 1 / total);
                 model.backward();
@@ -130,33 +130,4 @@ export function register(program: Command): void {
       "plateau eval --checkpoint ./Qwen2-0.5B --tokens ids.json --dump-logits logits.f32 --dump-grads grads.safetensors --json",
     ],
   );
-}
-
-/** A file written in pieces and renamed into place on commit (never a half-written dump). */
-class AtomicFile {
-  private fd: number;
-  private readonly tmp: string;
-  private done = false;
-  constructor(readonly path: string) {
-    this.tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-    this.fd = openSync(this.tmp, "w");
-  }
-  write(data: Float32Array): void {
-    const b = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    let off = 0;
-    while (off < b.length) off += writeSync(this.fd, b, off, Math.min(b.length - off, 1 << 30));
-  }
-  commit(): void {
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    renameSync(this.tmp, this.path);
-    fsyncDir(dirname(this.path));
-    this.done = true;
-  }
-  abort(): void {
-    if (this.done) return;
-    closeSync(this.fd);
-    rmSync(this.tmp, { force: true });
-    this.done = true;
-  }
 }
