@@ -1,8 +1,11 @@
 import type { Command } from "commander";
+import { register as audit } from "./audit.js";
 import { register as demo } from "./demo.js";
 import { register as evalCmd } from "./eval.js";
 import { register as model } from "./model.js";
+import { register as overfit } from "./overfit.js";
 import { register as runs } from "./runs.js";
+import { register as select } from "./select.js";
 import { register as tokenize } from "./tokenize.js";
 import { register as train } from "./train.js";
 
@@ -10,4 +13,14 @@ import { register as train } from "./train.js";
  * Every command plateau has, in the order --help lists them. A command is registered here only once it works
  * on real input.
  */
-export const commands: ((program: Command) => void)[] = [runs, train, evalCmd, model, demo, tokenize];
+export const commands: ((program: Command) => void)[] = [
+  runs,
+  train,
+  evalCmd,
+  model,
+  demo,
+  tokenize,
+  audit,
+  select,
+  overfit,
+];

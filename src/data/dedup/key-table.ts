@@ -17,6 +17,7 @@ export class KeyTable {
     private readonly maxBytes = Number.POSITIVE_INFINITY,
     capacity = 1 << 16,
   ) {
+    while (capacity > 16 && capacity * 13 > maxBytes) capacity >>= 1;
     this.mask = capacity - 1;
     this.k1 = new Int32Array(capacity);
     this.k2 = new Int32Array(capacity);

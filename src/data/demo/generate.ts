@@ -51,7 +51,7 @@ export interface DemoLabel {
   noise: boolean;
   /** Noise a quality filter must catch: every kind except clean and truncated. */
   hard: boolean;
-  lang: "en" | "zh" | "mixed";
+  lang: "en" | "zh";
   /** The real text it came from (package and place), if any. */
   source: string | null;
   /** For duplicates: where the kept (earlier) copy is. */

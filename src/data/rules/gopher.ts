@@ -39,6 +39,9 @@ export const GOPHER_REPETITION_DEFAULTS: GopherRepetitionThresholds = {
 const GOPHER_SOURCE = "Gopher (Rae et al. 2021, Table A1); datatrove GopherRepetitionFilter";
 
 /**
+ * `charScale` (not in datatrove): for rules restricted to CJK documents, whose words here are single
+ * characters, a published word n-gram rule is applied to character (charScale·n)-grams — a Chinese word
+ * (jieba, which FineWeb-2's thresholds were set with) averages about two characters.
  * `cjkSpans` (not in datatrove) measures a top n-gram by the span it covers, without the spaces " ".join
  * puts between CJK characters (see RepetitionStats.topNgramSpan).
  * `minWords` (not in datatrove) restricts the n-gram rules to documents of at least that many words: on a
@@ -51,14 +54,16 @@ export function gopherRepetitionRules(
   langs?: readonly Lang[],
   minWords = 0,
   cjkSpans = false,
+  charScale = 1,
 ): Rule[] {
   const rules: Rule[] = [];
   const group = {};
-  const gate = minWords > 0 ? ` (documents of ≥ ${minWords} words)` : "";
+  const min = minWords * charScale;
+  const gate = min > 0 ? ` (documents of ≥ ${min} ${charScale > 1 ? "characters" : "words"})` : "";
   const add = (flag: string, test: string, check: Rule["check"]) =>
     rules.push({ flag, kind: "repetition", test, source, langs, group, check });
   const addNgram = (flag: string, test: string, check: Rule["check"]) =>
-    add(flag, test + gate, minWords > 0 ? (d) => d.sig.nTok >= minWords && check(d) : check);
+    add(flag, test + gate, min > 0 ? (d) => d.sig.nTok >= min && check(d) : check);
   const { dup_para_frac, dup_para_char_frac, dup_line_frac, dup_line_char_frac } = th;
   if (dup_para_frac)
     add(
@@ -86,19 +91,25 @@ export function gopherRepetitionRules(
     );
   for (const [n, frac] of th.top_n_grams) {
     if (!frac || n < 2 || n > 4) continue;
-    // NaN (fewer than n words) never fires.
+    const m = n * charScale;
+    // NaN (fewer than m words) never fires.
     addNgram(
       `top_${n}_gram`,
-      `most common ${n}-gram's ${cjkSpans ? "span (no spaces around CJK characters)" : "characters"} / characters > ${frac}`,
-      cjkSpans ? (d) => d.rep.topNgramSpan(n) > frac : (d) => d.rep.topNgram(n) > frac,
+      `most common ${charScale > 1 ? `character ${m}-gram` : `${n}-gram`}'s ${cjkSpans ? "span (no spaces around CJK characters), if it repeats," : "characters"} / characters > ${frac}`,
+      // With cjkSpans (plateau's adaptation) the n-gram must actually repeat: datatrove also "flags" a short
+      // text whose single n-gram is long relative to it.
+      cjkSpans
+        ? (d) => d.rep.topNgramCount(m) >= 2 && d.rep.topNgramSpan(m) > frac
+        : (d) => d.rep.topNgram(m) > frac,
     );
   }
   for (const [n, frac] of th.dup_n_grams) {
     if (!frac || n < 5 || n > 10) continue;
+    const m = n * charScale;
     addNgram(
       `duplicated_${n}_n_grams`,
-      `characters in repeated ${n}-grams / characters > ${frac}`,
-      (d) => d.rep.dupNgram(n) > frac,
+      `characters in repeated ${charScale > 1 ? `character ${m}-grams` : `${n}-grams`} / characters > ${frac}`,
+      (d) => d.rep.dupNgram(m) > frac,
     );
   }
   return rules;

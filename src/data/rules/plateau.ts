@@ -12,9 +12,16 @@ export interface PlateauThresholds {
   /** Control/format/private-use characters (not tab or newlines): allow a stray zero-width space or BOM. */
   max_control_chars: number;
   max_control_ratio: number;
-  /** Characters in mojibake sequences (see signals/encoding.ts): a count for short docs, a share for long. */
-  max_mojibake_chars: number;
-  max_mojibake_ratio: number;
+  /**
+   * Mojibake (see signals/encoding.ts): any UTF-8-as-Latin-1 sequence of a 3/4-byte character or a marker
+   * (锟斤拷) — these never occur in natural text; 2-byte sequences ("Ã©") from the second on; GBK-as-Latin-1 runs
+   * from max_gbk_run_chars characters; or Latin-1 high characters above max_latin1_high_ratio of non-space
+   * characters (accented European prose stays well under it: French ~4%, Vietnamese's Latin-1 letters ~15%).
+   */
+  max_mojibake_long: number;
+  max_mojibake_short: number;
+  max_gbk_run_chars: number;
+  max_latin1_high_ratio: number;
   /** HTML tags + entities, or the share of characters inside them. */
   max_html_items: number;
   max_html_ratio: number;
@@ -45,8 +52,10 @@ export const PLATEAU_DEFAULTS: PlateauThresholds = {
   max_replacement_chars: 0,
   max_control_chars: 2,
   max_control_ratio: 0.005,
-  max_mojibake_chars: 8,
-  max_mojibake_ratio: 0.05,
+  max_mojibake_long: 0,
+  max_mojibake_short: 1,
+  max_gbk_run_chars: 5,
+  max_latin1_high_ratio: 0.35,
   max_html_items: 2,
   max_html_ratio: 0.05,
   max_boilerplate_phrases: 3,
@@ -85,11 +94,17 @@ export function plateauRules(th: PlateauThresholds = PLATEAU_DEFAULTS): Rule[] {
     {
       flag: "mojibake",
       kind: "encoding",
-      test: `characters in mojibake sequences > ${th.max_mojibake_chars} or > ${th.max_mojibake_ratio} of non-space characters`,
+      test: `UTF-8-as-Latin-1 sequences of 3/4-byte characters or 锟斤拷-style markers > ${th.max_mojibake_long}, of 2-byte characters > ${th.max_mojibake_short}, GBK-as-Latin-1 run characters > ${th.max_gbk_run_chars}, or Latin-1 high characters > ${th.max_latin1_high_ratio} of non-space characters`,
       source: `${SOURCE}; patterns of UTF-8/GBK bytes decoded as Latin-1/cp1252 (cf. ftfy)`,
-      check: (d) =>
-        d.prof.mojibakeChars > th.max_mojibake_chars ||
-        (d.prof.mojibakeChars > 0 && d.prof.mojibakeChars > th.max_mojibake_ratio * d.sig.nonSpace),
+      check: (d) => {
+        const m = d.prof.mojibake;
+        return (
+          m.long + m.markers > th.max_mojibake_long ||
+          m.short > th.max_mojibake_short ||
+          m.gbkRunChars > th.max_gbk_run_chars ||
+          m.latin1High > th.max_latin1_high_ratio * d.sig.nonSpace
+        );
+      },
     },
     {
       flag: "html_residue",

@@ -109,6 +109,7 @@ export function presetRules(name: PresetName): Rule[] {
           ["zh", "ja"],
           PLATEAU_DEFAULTS.short_doc_words,
           true,
+          2,
         ),
         ...gopherRepetitionRules(
           GOPHER_REPETITION_DEFAULTS,

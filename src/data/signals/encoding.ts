@@ -48,18 +48,44 @@ function asByte(c: number): number {
 
 const MARKERS = ["锟斤拷", "烫烫烫", "屯屯屯"];
 
-export function mojibakeChars(text: string, latin1Leads: number): number {
-  let n = 0;
-  // The two patterns overlap on UTF-8 mojibake (both see its Latin-1 runs): count the larger.
-  if (latin1Leads > 0) n += Math.max(utf8AsLatin1(text), gbkAsLatin1(text));
-  for (const m of MARKERS) {
-    for (let i = text.indexOf(m); i >= 0; i = text.indexOf(m, i + m.length)) n += m.length;
-  }
-  return n;
+export interface Mojibake {
+  /** Characters in all mojibake sequences found. */
+  chars: number;
+  /** UTF-8-as-Latin-1 sequences of a 3- or 4-byte character ("â€™", "ä¸­"): never natural text. */
+  long: number;
+  /** UTF-8-as-Latin-1 sequences of a 2-byte character ("Ã©"): rare but possible in natural text. */
+  short: number;
+  /** Characters in runs of 3+ Latin-1 letters/symbols (GBK read as Latin-1). */
+  gbkRunChars: number;
+  /** Characters from U+0080–U+00FF plus cp1252's 0x80–0x9F characters. */
+  latin1High: number;
+  markers: number;
 }
 
-function utf8AsLatin1(text: string): number {
-  let n = 0;
+export function mojibake(text: string, latin1Leads: number): Mojibake {
+  const out: Mojibake = { chars: 0, long: 0, short: 0, gbkRunChars: 0, latin1High: 0, markers: 0 };
+  if (latin1Leads > 0) {
+    utf8AsLatin1(text, out);
+    gbkAsLatin1(text, out);
+  }
+  let markerChars = 0;
+  for (const m of MARKERS) {
+    for (let i = text.indexOf(m); i >= 0; i = text.indexOf(m, i + m.length)) {
+      out.markers++;
+      markerChars += m.length;
+    }
+  }
+  // The two Latin-1 patterns overlap on UTF-8 mojibake (both see its runs): count the larger.
+  out.chars = Math.max(out.chars, out.gbkRunChars) + markerChars;
+  return out;
+}
+
+/** Characters in mojibake sequences (see mojibake()). */
+export function mojibakeChars(text: string, latin1Leads: number): number {
+  return mojibake(text, latin1Leads).chars;
+}
+
+function utf8AsLatin1(text: string, out: Mojibake): void {
   for (let i = 0; i < text.length; i++) {
     const lead = text.charCodeAt(i);
     if (lead < 0xc2 || lead > 0xf4) continue;
@@ -80,23 +106,24 @@ function utf8AsLatin1(text: string): number {
       }
     }
     if (ok) {
-      n += k + 1;
+      out.chars += k + 1;
+      if (k === 1) out.short++;
+      else out.long++;
       i += k;
     }
   }
-  return n;
 }
 
-function gbkAsLatin1(text: string): number {
-  let n = 0;
+function gbkAsLatin1(text: string, out: Mojibake): void {
   let run = 0;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 0;
-    if (c >= 0x80 && c <= 0xff && c !== 0xa0 && c !== 0xd7 && c !== 0xf7) run++;
+    const high = (c >= 0x80 && c <= 0xff && c !== 0xa0) || (c > 0xff && CP1252[c] !== undefined);
+    if (high) out.latin1High++;
+    if (high && c !== 0xd7 && c !== 0xf7) run++;
     else {
-      if (run >= 3) n += run;
+      if (run >= 3) out.gbkRunChars += run;
       run = 0;
     }
   }
-  return n;
 }

@@ -2,7 +2,7 @@ import { C } from "../text/chars.js";
 import { commonHanTable } from "../text/common-han.js";
 import { endsTerminal } from "../text/punct.js";
 import { type DocSignals, TOK_CJK, TOK_WORD } from "./doc.js";
-import { mojibakeChars } from "./encoding.js";
+import { type Mojibake, mojibake } from "./encoding.js";
 
 /** What a document is made of: the script-level profile plateau's own rules and the report use. */
 export type Lang = "zh" | "ja" | "ko" | "latin" | "mixed" | "other" | "none";
@@ -29,6 +29,7 @@ export interface Profile {
   vowellessRatio: number;
   latinWords: number;
   mojibakeChars: number;
+  mojibake: Mojibake;
   endsTerminal: boolean;
 }
 
@@ -73,6 +74,7 @@ export function profile(s: DocSignals): Profile {
     }
   }
 
+  const moji = mojibake(text, s.latin1Leads);
   return {
     chars: s.nChars,
     words: s.nWords,
@@ -89,7 +91,8 @@ export function profile(s: DocSignals): Profile {
     rareHanRatio: han > 0 ? rareHan / han : 0,
     vowellessRatio: latinWords > 0 ? vowelless / latinWords : 0,
     latinWords,
-    mojibakeChars: mojibakeChars(text, s.latin1Leads),
+    mojibakeChars: moji.chars,
+    mojibake: moji,
     endsTerminal: endsTerminal(text),
   };
 }

@@ -19,10 +19,11 @@ export class RepetitionStats {
   dupParaCharFrac = 0;
   dupLineFrac = 0;
   dupLineCharFrac = 0;
-  private readonly top: number[] = [Number.NaN, Number.NaN, Number.NaN];
-  private readonly topSpan: number[] = [Number.NaN, Number.NaN, Number.NaN];
-  private readonly topCount: number[] = [-1, -1, -1];
-  private readonly dup: number[] = [-1, -1, -1, -1, -1, -1];
+  /** Per n: [chars fraction, span fraction, count]. */
+  private readonly top = new Map<number, [number, number, number]>();
+  private readonly dup = new Map<number, number>();
+  /** Smallest n whose duplicated-n-gram scan found no repeat (then no longer n-gram repeats either). */
+  private noRepeatFrom = Number.POSITIVE_INFINITY;
 
   constructor(private readonly s: DocSignals) {
     if (s.nChars === 0) return;
@@ -30,10 +31,9 @@ export class RepetitionStats {
     lines(s, this);
   }
 
-  /** top_n_gram character fraction (n = 2..4); NaN when the document has fewer than n words. */
+  /** top_n_gram character fraction (Gopher uses n = 2..4); NaN when the document has fewer than n words. */
   topNgram(n: number): number {
-    this.ensureTop(n);
-    return this.top[n - 2];
+    return this.ensureTop(n)[0];
   }
 
   /**
@@ -42,45 +42,49 @@ export class RepetitionStats {
    * Identical to topNgram for text without CJK characters.
    */
   topNgramSpan(n: number): number {
-    this.ensureTop(n);
-    return this.topSpan[n - 2];
+    return this.ensureTop(n)[1];
   }
 
   /** How often the most common n-gram occurs (0 when there is none). */
   topNgramCount(n: number): number {
-    this.ensureTop(n);
-    return this.topCount[n - 2];
+    return this.ensureTop(n)[2];
   }
 
-  /** duplicated n-gram character fraction (n = 5..10); NaN when the document has fewer than n words. */
+  /** duplicated n-gram character fraction (Gopher uses n = 5..10); NaN when the document has fewer than n words. */
   dupNgram(n: number): number {
-    const i = n - 5;
-    if (this.dup[i] === -1) {
+    let v = this.dup.get(n);
+    if (v === undefined) {
       const s = this.s;
-      if (s.nTok < n || s.nChars === 0) this.dup[i] = Number.NaN;
-      // With no repeated 5-gram (the n = 5 scan then visits every position), no longer n-gram repeats.
-      else if (n > 5 && this.dupNgram(5) === 0) this.dup[i] = 0;
-      else this.dup[i] = duplicatedNgramChars(s, n) / s.nChars;
+      if (s.nTok < n || s.nChars === 0) v = Number.NaN;
+      // A scan that found no repeated m-gram visited every position, so no longer n-gram repeats either.
+      else if (n > this.noRepeatFrom) v = 0;
+      else {
+        v = duplicatedNgramChars(s, n) / s.nChars;
+        if (v === 0 && n < this.noRepeatFrom) this.noRepeatFrom = n;
+      }
+      this.dup.set(n, v);
     }
-    return this.dup[i];
+    return v;
   }
 
-  private ensureTop(n: number): void {
-    const i = n - 2;
-    if (this.topCount[i] >= 0) return;
+  private ensureTop(n: number): [number, number, number] {
+    let r = this.top.get(n);
+    if (r) return r;
     const s = this.s;
     // All 2-grams distinct ⇒ all longer n-grams distinct: the top one is the first, counted once.
     const t = n > 2 && s.nTok >= n && this.topNgramCount(2) === 1 ? { first: 0, count: 1 } : topNgram(s, n);
-    this.topCount[i] = t.count;
-    if (t.count === 0 || s.nChars === 0) return;
-    let chars = 0;
-    let gaps = 0;
-    for (let j = t.first; j < t.first + n; j++) {
-      chars += s.tokLen[j];
-      if (j > t.first && s.tokKind[j] !== TOK_CJK && s.tokKind[j - 1] !== TOK_CJK) gaps++;
+    if (t.count === 0 || s.nChars === 0) r = [Number.NaN, Number.NaN, t.count];
+    else {
+      let chars = 0;
+      let gaps = 0;
+      for (let j = t.first; j < t.first + n; j++) {
+        chars += s.tokLen[j];
+        if (j > t.first && s.tokKind[j] !== TOK_CJK && s.tokKind[j - 1] !== TOK_CJK) gaps++;
+      }
+      r = [((chars + n - 1) * t.count) / s.nChars, ((chars + gaps) * t.count) / s.nChars, t.count];
     }
-    this.top[i] = ((chars + n - 1) * t.count) / s.nChars;
-    this.topSpan[i] = ((chars + gaps) * t.count) / s.nChars;
+    this.top.set(n, r);
+    return r;
   }
 }
 
