@@ -146,6 +146,36 @@ describe("plateau train", () => {
     expect(readRunDir(runDir).run.manifest.status).toBe("completed");
   });
 
+  it("kill -9 at any moment leaves a loadable checkpoint, and --resume matches the uninterrupted run", async () => {
+    const { runs, base } = setup();
+    const args = [...base, "--steps", "30", "--checkpoint-every", "1", "--keep", "3", "--runs-dir", runs];
+    const full = await runCli([...args, "--json"]);
+    const fullLosses = Array.from(losses(JSON.parse(full.stdout).run).value);
+    const killedRuns = join(runs, "killed");
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(import.meta.dirname, "cli-child.ts"), ...args.slice(0, -1), killedRuns],
+      { stdio: "ignore" },
+    );
+    // kill while it is checkpointing every step: whatever was being written, the newest complete one loads
+    const started = Date.now();
+    let runDir = "";
+    while (Date.now() - started < 30_000) {
+      await new Promise((r) => setTimeout(r, 25));
+      const names = existsSync(killedRuns) ? readdirSync(killedRuns) : [];
+      if (names.length) runDir = join(killedRuns, names[0]);
+      if (runDir && listCheckpoints(join(runDir, "checkpoints")).length >= 2) break;
+    }
+    child.kill("SIGKILL");
+    await new Promise((r) => child.on("exit", r));
+    const resumed = await runCli(["train", "--resume", runDir, "--json", "--runs-dir", killedRuns]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(Array.from(losses(runDir).value)).toEqual(fullLosses);
+    // leftovers of the interrupted write are gone, and only the newest checkpoints are kept
+    expect(readdirSync(join(runDir, "checkpoints")).filter((n) => n.startsWith("."))).toEqual([]);
+    expect(listCheckpoints(join(runDir, "checkpoints")).map((c) => c.step)).toEqual([28, 29, 30]);
+  });
+
   it("trains on a text corpus with the Qwen tokenizer's sub-vocabulary sized to the model, or on bytes", async () => {
     const { dir, runs } = setup();
     const corpus = join(dir, "notes.txt");
