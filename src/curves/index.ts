@@ -1,6 +1,7 @@
 export * from "./downsample.js";
 export * from "./ema.js";
 export * from "./mannkendall.js";
+export * from "./ols.js";
 export * from "./pelt.js";
 export * from "./powerlaw.js";
 export * from "./regression.js";

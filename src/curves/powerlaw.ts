@@ -1,3 +1,4 @@
+import { invertSmall } from "./ols.js";
 import { acf, type Numbers, zForLevel } from "./stats.js";
 
 /**
@@ -165,7 +166,7 @@ export function fitPowerLaw(tIn: Numbers, yIn: Numbers, opts: { level?: number }
   for (let i = 0; i < n; i++) {
     for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) jtj[p][q] += J[i * 3 + p] * J[i * 3 + q];
   }
-  const inv = invert3(jtj);
+  const inv = invertSmall(jtj);
   const cov = inv.map((row) => row.map((v) => v * sigma2 * inflation));
   const z = zForLevel(level);
   const se = Math.sqrt(Math.max(0, cov[0][0]));
@@ -197,23 +198,4 @@ export function projectPowerLaw(fit: PowerLawFit, t: number): Projection {
   for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) v += g[p] * fit.cov[p][q] * g[q];
   const half = zForLevel(fit.level) * Math.sqrt(Math.max(0, v));
   return { t, value, ci: [value - half, value + half] };
-}
-
-/** Inverse of a symmetric positive (semi)definite 3×3 matrix by Gauss–Jordan with partial pivoting. */
-function invert3(m: number[][]): number[][] {
-  const a = m.map((r, i) => [...r, ...[0, 0, 0].map((_, j) => (i === j ? 1 : 0))]);
-  for (let col = 0; col < 3; col++) {
-    let piv = col;
-    for (let r = col + 1; r < 3; r++) if (Math.abs(a[r][col]) > Math.abs(a[piv][col])) piv = r;
-    [a[col], a[piv]] = [a[piv], a[col]];
-    const p = a[col][col];
-    if (p === 0) return m.map((r) => r.map(() => Number.NaN));
-    for (let j = 0; j < 6; j++) a[col][j] /= p;
-    for (let r = 0; r < 3; r++) {
-      if (r === col) continue;
-      const f = a[r][col];
-      for (let j = 0; j < 6; j++) a[r][j] -= f * a[col][j];
-    }
-  }
-  return a.map((r) => r.slice(3));
 }

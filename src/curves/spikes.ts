@@ -1,4 +1,4 @@
-import { runningMedian } from "./smooth.js";
+import { blockRunningMedian } from "./smooth.js";
 import { MAD_TO_SIGMA, median, type Numbers } from "./stats.js";
 
 /**
@@ -12,21 +12,28 @@ export function robustZ(residuals: Numbers, block = 500, floor = 0): Float64Arra
   const n = residuals.length;
   const z = new Float64Array(n);
   const nb = Math.max(1, Math.round(n / block));
+  const vals = new Float64Array(Math.ceil(n / nb) + 1);
   for (let b = 0; b < nb; b++) {
     const from = Math.floor((b * n) / nb);
     const to = Math.floor(((b + 1) * n) / nb);
-    const vals: number[] = [];
-    for (let i = from; i < to; i++) if (Number.isFinite(residuals[i])) vals.push(residuals[i]);
-    const m = median(vals);
+    let m = 0;
+    for (let i = from; i < to; i++) if (Number.isFinite(residuals[i])) vals[m++] = residuals[i];
+    const v = vals.subarray(0, m);
+    const med = median(v);
     let sigma = 0;
-    if (vals.length > 0) {
-      const dev = vals.map((v) => Math.abs(v - m));
+    if (m > 0) {
+      const dev = new Float64Array(m);
+      let sum = 0;
+      for (let i = 0; i < m; i++) {
+        dev[i] = Math.abs(v[i] - med);
+        sum += dev[i];
+      }
       sigma = MAD_TO_SIGMA * median(dev);
-      if (sigma === 0) sigma = (1.2533141373155001 * dev.reduce((s, v) => s + v, 0)) / dev.length;
+      if (sigma === 0) sigma = (1.2533141373155001 * sum) / m;
     }
     sigma = Math.max(sigma, floor, 1e-12);
     for (let i = from; i < to; i++)
-      z[i] = Number.isFinite(residuals[i]) ? (residuals[i] - m) / sigma : Number.NaN;
+      z[i] = Number.isFinite(residuals[i]) ? (residuals[i] - med) / sigma : Number.NaN;
   }
   return z;
 }
@@ -44,7 +51,11 @@ export interface Spike {
 }
 
 export interface SpikeOptions {
-  /** Running-median window for the baseline, in points (default 21). */
+  /**
+   * Running-median window for the baseline, in points (default 21). Make it longer than the spikes to find: an
+   * excursion longer than half the window becomes part of the baseline. Windows over 101 points use the O(n)
+   * block median.
+   */
   window?: number;
   /** Robust z above which a point is a spike (default 6). */
   threshold?: number;
@@ -67,7 +78,7 @@ export function detectSpikes(y: Numbers, opts: SpikeOptions = {}): Spike[] {
   const window = opts.window ?? 21;
   const threshold = opts.threshold ?? 6;
   const skip = opts.skipStart ?? Math.floor(window / 2);
-  const base = runningMedian(y, window);
+  const base = blockRunningMedian(y, window);
   const r = new Float64Array(n);
   for (let i = 0; i < n; i++) r[i] = i < skip ? Number.NaN : y[i] - base[i];
   const z = robustZ(r, opts.block ?? 500, opts.minScale ?? 0);

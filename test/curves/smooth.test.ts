@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { movingAverage, robustSmooth, runningMedian } from "../../src/curves/smooth.js";
+import { blockRunningMedian, movingAverage, robustSmooth, runningMedian } from "../../src/curves/smooth.js";
 import { median } from "../../src/curves/stats.js";
 import { Rng } from "../../src/util/rng.js";
 
@@ -38,5 +38,21 @@ describe("moving average and robust smoother", () => {
     // the median of a window holding the spike moves to the next value of the line: ≤ one step of 0.01
     for (let i = 5; i < 45; i++) expect(Math.abs(s[i] - y[i])).toBeLessThanOrEqual(0.01 + 1e-12);
     expect(Math.max(...s)).toBeLessThan(3.01);
+  });
+});
+
+describe("block running median (long windows)", () => {
+  it("equals the exact running median for windows up to 101 points", () => {
+    const rng = new Rng(2);
+    const y = Array.from({ length: 500 }, () => rng.normal());
+    expect(Array.from(blockRunningMedian(y, 51))).toEqual(Array.from(runningMedian(y, 51)));
+  });
+  it("ignores an excursion shorter than half the window and tracks a line", () => {
+    const y = Array.from({ length: 20_000 }, (_, i) => 5 - i * 1e-4);
+    for (let i = 10_000; i < 10_300; i++) y[i] += 3;
+    const b = blockRunningMedian(y, 2001);
+    // on a line every block median is exact; the 300-point bump moves the median by a few blocks' worth of slope
+    for (const i of [3000, 15_000]) expect(Math.abs(b[i] - (5 - i * 1e-4))).toBeLessThan(1e-9);
+    for (const i of [10_100, 10_250]) expect(Math.abs(b[i] - (5 - i * 1e-4))).toBeLessThan(0.05);
   });
 });
