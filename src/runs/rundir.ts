@@ -44,11 +44,22 @@ export interface NewRunOptions {
   tags?: string[];
 }
 
+/**
+ * Something else that receives every logged value as it is written (a TensorBoard event file beside
+ * metrics.jsonl: src/train/tensorboard.ts attaches one). Kept as an interface so this layer imports no writer.
+ */
+export interface MetricsSink {
+  scalars(step: number, values: Record<string, number>, wallTime: number): void;
+  sync?(): void;
+  close?(): void;
+}
+
 /** Writes a run directory. One writer per run; any number of readers may read it at the same time. */
 export class RunWriter {
   private metrics: JsonlAppender;
   private samples: JsonlAppender | undefined;
   private closed = false;
+  private readonly sinks: MetricsSink[] = [];
 
   private constructor(
     readonly dir: string,
@@ -113,6 +124,17 @@ export class RunWriter {
     if (extra.epoch !== undefined) line.epoch = extra.epoch;
     line.values = enc;
     this.metrics.append(line);
+    for (const sink of this.sinks) sink.scalars(step, values, line.wall_time as number);
+  }
+
+  /** Also send every logged value to `sink` (flushed and closed with the run). */
+  addSink(sink: MetricsSink): void {
+    this.sinks.push(sink);
+  }
+
+  /** Whether a sink of this kind is already attached. */
+  hasSink(pred: (s: MetricsSink) => boolean): boolean {
+    return this.sinks.some(pred);
   }
 
   event(ev: RunEvent): void {
@@ -144,6 +166,7 @@ export class RunWriter {
   sync(): void {
     this.metrics.sync();
     this.samples?.sync();
+    for (const sink of this.sinks) sink.sync?.();
   }
 
   /** Close with a final status; run.json is rewritten atomically. */
@@ -153,6 +176,7 @@ export class RunWriter {
     this.writeManifest();
     this.metrics.close();
     this.samples?.close();
+    for (const sink of this.sinks) sink.close?.();
     this.closed = true;
   }
 

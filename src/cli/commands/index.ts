@@ -3,6 +3,7 @@ import { register as audit } from "./audit.js";
 import { register as demo } from "./demo.js";
 import { register as evalCmd } from "./eval.js";
 import { register as model } from "./model.js";
+import { register as overfit } from "./overfit.js";
 import { register as runs } from "./runs.js";
 import { register as select } from "./select.js";
 import { register as tokenize } from "./tokenize.js";
@@ -21,4 +22,5 @@ export const commands: ((program: Command) => void)[] = [
   tokenize,
   audit,
   select,
+  overfit,
 ];
