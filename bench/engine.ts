@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createOps } from "../src/engine/backend.js";
 import { preset } from "../src/engine/config.js";
-import { estimateModel } from "../src/engine/estimate.js";
+import { estimateModel, probeGemmGflops } from "../src/engine/estimate.js";
 import { Qwen2Model } from "../src/engine/model.js";
 import type { Ops } from "../src/engine/ops.js";
 import { createOptimizer } from "../src/train/optim/index.js";
@@ -126,6 +126,8 @@ export async function benchEngine(): Promise<void> {
     const stepMs = performance.now() - t0;
     timing.on = false;
 
+    // the sgemm probe plateau model estimate uses: end-to-end / probe is its END_TO_END_EFFICIENCY
+    const probe = probeGemmGflops(raw, config, 0.5);
     const torch = runTorch(Math.max(4, steps));
     console.log(`\nbackend ${raw.name}; loss after the timed steps ${loss.toFixed(3)}`);
     console.log(row(["engine", "tokens/s (median)", "best", "s/step", "GFLOP/s", "MFU", "clean samples"]));
@@ -156,6 +158,9 @@ export async function benchEngine(): Promise<void> {
       );
       console.log(`\n**ratio plateau / PyTorch: ${(tps / torch.tokens_per_s_median).toFixed(2)}×**`);
     }
+    console.log(
+      `\nsgemm probe (256×256 · 256×704ᵀ): ${probe.toFixed(1)} GFLOP/s; end-to-end / probe = ${(gflops / probe).toFixed(2)} (END_TO_END_EFFICIENCY of plateau model estimate)`,
+    );
     console.log(`\nTime per op in one step (${stepMs.toFixed(0)} ms through the timing proxy):\n`);
     console.log(row(["op", "ms", "share"]));
     console.log(row(["---", "---", "---"]));

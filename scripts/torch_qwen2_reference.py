@@ -8,6 +8,8 @@ test/fixtures/engine/ that test/engine checks the TypeScript engine against:
   <case>/tokens.json                 {"input_ids": [[...]], "labels": [[...]]}  (labels may hold -100)
   <case>/expected-f32.safetensors    logits [B,T,V], loss [], and grad.<hf name> for every parameter, float32
   <case>/expected-f64.safetensors    the same computed in float64 (see "float64" below)
+  cases: tied (GQA 4/2), untied (head_dim != hidden/heads, 3 query heads on 1 KV head, ignored labels),
+         padded (pad_token_id: nn.Embedding's padding_idx, pad tokens in the input)
   tied/model.bf16.safetensors, model.f16.safetensors       the weights cast by torch (round to nearest even)
   tied/model.bf16-as-f32.safetensors, model.f16-as-f32...   what those casts are, widened to F32
   tied/sharded/                       the weights split over two shards + model.safetensors.index.json
@@ -145,7 +147,7 @@ class Qwen2DecoderLayer(nn.Module):
 class Qwen2Model(nn.Module):
     def __init__(self, cfg):
         super().__init__()
-        self.embed_tokens = nn.Embedding(cfg["vocab_size"], cfg["hidden_size"])
+        self.embed_tokens = nn.Embedding(cfg["vocab_size"], cfg["hidden_size"], cfg.get("pad_token_id"))
         self.layers = nn.ModuleList([Qwen2DecoderLayer(cfg) for _ in range(cfg["num_hidden_layers"])])
         self.norm = Qwen2RMSNorm(cfg["hidden_size"], cfg["rms_norm_eps"])
 
@@ -178,7 +180,7 @@ def hf_state_dict(model):
 def hf_config(cfg):
     return {
         "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "attention_dropout": 0.0,
-        "bos_token_id": None, "eos_token_id": None, "head_dim": cfg["head_dim"], "hidden_act": "silu",
+        "bos_token_id": None, "eos_token_id": None, "pad_token_id": cfg.get("pad_token_id"), "head_dim": cfg["head_dim"], "hidden_act": "silu",
         "hidden_size": cfg["hidden_size"], "initializer_range": 0.02, "intermediate_size": cfg["intermediate_size"],
         "max_position_embeddings": cfg["max_position_embeddings"], "max_window_layers": cfg["num_hidden_layers"],
         "num_attention_heads": cfg["num_attention_heads"], "num_hidden_layers": cfg["num_hidden_layers"],
@@ -187,7 +189,7 @@ def hf_config(cfg):
         "torch_dtype": "float32", "use_cache": True, "use_sliding_window": False, "vocab_size": cfg["vocab_size"],
     }
 
-def make_case(name, cfg, B, T, seed, ignore_positions):
+def make_case(name, cfg, B, T, seed, ignore_positions, pad_positions=()):
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
     torch.manual_seed(seed)
@@ -205,6 +207,8 @@ def make_case(name, cfg, B, T, seed, ignore_positions):
             else:
                 p.copy_(torch.randn_like(p) / math.sqrt(p.shape[1]))
     ids = torch.randint(0, cfg["vocab_size"], (B, T))
+    for (b, t) in pad_positions:
+        ids[b, t] = cfg["pad_token_id"]
     labels = ids.clone()
     for (b, t) in ignore_positions:
         labels[b, t] = -100
@@ -258,6 +262,9 @@ def main():
                   num_key_value_heads=1, head_dim=6, max_position_embeddings=64, rms_norm_eps=1e-5,
                   rope_theta=1e6, tie_word_embeddings=False)
     make_case("untied", untied, B=3, T=5, seed=99, ignore_positions=[(0, 2), (1, 4), (2, 0), (2, 1)])
+    # nn.Embedding(padding_idx): the lookup sends no gradient to the pad row; the tied lm_head still does
+    padded = dict(tied, vocab_size=24, num_hidden_layers=1, pad_token_id=5)
+    make_case("padded", padded, B=2, T=6, seed=7, ignore_positions=[], pad_positions=[(0, 0), (0, 3), (1, 5)])
 
 if __name__ == "__main__":
     main()

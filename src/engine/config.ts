@@ -23,6 +23,11 @@ export interface Qwen2Config {
   initializer_range: number;
   bos_token_id: number | null;
   eos_token_id: number | null;
+  /**
+   * nn.Embedding's padding_idx: HF zeroes this row at init, and the embedding lookup never sends gradient to
+   * it (the tied lm_head still does). Usually absent for Qwen2.
+   */
+  pad_token_id?: number | null;
 }
 
 /** The dimensions tensor code uses, under their usual one-letter names. */
@@ -72,6 +77,7 @@ const HfQwen2ConfigSchema = z
     use_sliding_window: z.boolean().default(false),
     attention_dropout: z.number().default(0),
     bos_token_id: z.number().int().nullable().optional(),
+    pad_token_id: z.number().int().nonnegative().nullable().optional(),
     eos_token_id: z
       .union([z.number().int(), z.array(z.number().int())])
       .nullable()
@@ -97,6 +103,8 @@ const HfQwen2ConfigSchema = z
       bad("num_key_value_heads", `${kv} does not divide num_attention_heads (${c.num_attention_heads})`);
     if (c.head_dim == null && c.hidden_size % c.num_attention_heads !== 0)
       bad("head_dim", `absent, and hidden_size ${c.hidden_size} is not a multiple of num_attention_heads`);
+    if (c.pad_token_id != null && c.pad_token_id >= c.vocab_size)
+      bad("pad_token_id", `${c.pad_token_id} is outside the vocabulary (vocab_size ${c.vocab_size})`);
     const hd = c.head_dim ?? Math.floor(c.hidden_size / c.num_attention_heads);
     if (hd % 2 !== 0) bad("head_dim", `must be even for rotary embeddings, got ${hd}`);
   });
@@ -119,6 +127,7 @@ function resolve(c: z.infer<typeof HfQwen2ConfigSchema>): Qwen2Config {
     initializer_range: c.initializer_range,
     bos_token_id: c.bos_token_id ?? null,
     eos_token_id: eos,
+    pad_token_id: c.pad_token_id ?? null,
   };
 }
 
@@ -159,6 +168,7 @@ export function hfConfigJson(c: Qwen2Config): Record<string, unknown> {
     attention_dropout: 0.0,
     bos_token_id: c.bos_token_id,
     eos_token_id: c.eos_token_id,
+    pad_token_id: c.pad_token_id ?? null,
     head_dim: c.head_dim,
     hidden_act: "silu",
     hidden_size: c.hidden_size,

@@ -132,6 +132,11 @@ export class Qwen2Model {
       if (t.init === "ones") w.fill(1);
       else if (t.init === "normal") for (let i = 0; i < t.size; i++) w[i] = rng.normal() * std;
     }
+    const pad = this.config.pad_token_id;
+    if (pad != null) {
+      const C = this.config.hidden_size;
+      this.param(this.layout.embed).fill(0, pad * C, (pad + 1) * C);
+    }
   }
 
   zeroGrads(): void {
@@ -250,6 +255,11 @@ export class Qwen2Model {
       this.linearBackward(L.ln1, a.dk, p.kW, p.kB, a.dln, N, C, kvDim, true);
       this.linearBackward(L.ln1, a.dv, p.vW, p.vB, a.dln, N, C, kvDim, true);
       ops.rmsnormBackward(L.xIn, this.param(p.ln1), L.rstd1, a.dln, a.dres, this.grad(p.ln1), N, C);
+    }
+    const pad = c.pad_token_id;
+    if (pad != null) {
+      // nn.Embedding(padding_idx): the lookup sends no gradient to the padding row
+      for (let n = 0; n < N; n++) if (a.ids[n] === pad) a.dres.fill(0, n * C, (n + 1) * C);
     }
     ops.embeddingBackward(a.ids, a.dres, this.grad(this.layout.embed), N, C);
   }

@@ -268,3 +268,47 @@ describe("whole-model gradient (float64 finite differences)", () => {
     }
   });
 });
+
+describe("initialisation (Qwen2PreTrainedModel._init_weights)", () => {
+  it("N(0, initializer_range) weights, zero biases, unit norm gains, zero padding row", () => {
+    const config = qwen2Config({
+      vocab_size: 64,
+      hidden_size: 32,
+      intermediate_size: 64,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 16,
+      initializer_range: 0.05,
+      pad_token_id: 3,
+    });
+    const model = new Qwen2Model(ref.createRefOps("f32"), config);
+    model.initWeights(new Rng(1));
+    let n = 0;
+    let sum = 0;
+    let sq = 0;
+    for (const t of model.layout.tensors) {
+      const w = model.param(t);
+      if (t.init === "zeros")
+        expect(
+          Array.from(w).every((x) => x === 0),
+          t.name,
+        ).toBe(true);
+      if (t.init === "ones")
+        expect(
+          Array.from(w).every((x) => x === 1),
+          t.name,
+        ).toBe(true);
+      if (t.init === "normal" && t !== model.layout.embed)
+        for (const x of w) {
+          n++;
+          sum += x;
+          sq += x * x;
+        }
+    }
+    expect(Math.abs(sum / n)).toBeLessThan(0.002);
+    expect(Math.sqrt(sq / n)).toBeCloseTo(0.05, 2);
+    const row = model.param(model.layout.embed).subarray(3 * 32, 4 * 32);
+    expect(Array.from(row).every((x) => x === 0)).toBe(true);
+  });
+});

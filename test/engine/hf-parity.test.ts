@@ -51,6 +51,8 @@ describe.each([
   ["untied", "f32", 2e-6, 2e-5],
   ["tied", "f64", 1e-13, 1e-11],
   ["untied", "f64", 1e-13, 1e-11],
+  ["padded", "f32", 2e-6, 2e-5],
+  ["padded", "f64", 1e-13, 1e-11],
 ] as const)("Qwen2ForCausalLM parity with PyTorch: %s model, %s", (name, dtype, atol, rtol) => {
   const { model, logits, loss, expected } = runCase(name, dtype);
 
