@@ -6,18 +6,21 @@ import { V } from "./simd";
 //
 //   for jc (NC columns): for pc (KC depth): pack op(B)[pc.., jc..] into NR-wide panels
 //     for ic (MC rows): pack op(A)[ic.., pc..] into MR-high panels
-//       for jr (NR): for ir (MR): 4×8 micro-kernel, B's panel stays in L1 while A's panels stream from L2.
+//       for jr (NR): for ir (MR): 5×8 micro-kernel, B's panel stays in L1 while A's panels stream from L2.
 //
-// 4×8 keeps 8 v128 accumulators + 2 B vectors + 1 A splat = 11 registers: V8 has ~15 allocatable xmm registers
-// and spills beyond that.
+// Why 5×8: an FMA has 4 cycles of latency and Zen 3 / most x86 cores issue two per cycle, so at least 8
+// independent accumulators must be in flight; 4×8 has exactly 8 and no slack, 5×8 has 10. V8 allocates 15 xmm
+// registers and TurboFan issues a block's loads before its (pure) FMAs, so five broadcast loads per k would need
+// 10 + 2 + 5 registers and spill; instead rows 0–3 come in as one vector and are broadcast with in-register
+// shuffles (pure, scheduled next to their FMAs): 10 accumulators + 2 B + A + 1 broadcast = 14.
 
-const MR: i32 = 4;
+const MR: i32 = 5;
 const NR: i32 = 8;
 const KC: i32 = 256;
-const MC: i32 = 128;
+const MC: i32 = 120;
 
 // Per-instance scratch: each thread's instance points these at its own region of the shared memory.
-let tile: usize = 0; // MR×NR floats for edge tiles
+let tile: usize = 0; // MR×NR floats for edge tiles (256 bytes reserved)
 let packA: usize = 0; // MC×KC floats
 let packB: usize = 0; // KC×ncMax floats
 let ncMax: i32 = 0;
@@ -35,8 +38,23 @@ export function gemmSetScratch(ptr: usize, bytes: usize): void {
   ncMax = <i32>((bytes - 256 - <usize>(MC * KC * 4)) / <usize>(KC * 4 * NR)) * NR;
 }
 
-// C[4×8] = alpha·(Ap·Bp) + beta·C (beta === 0: C is not read). pa: [kc][4], pb: [kc][8], ldc in bytes.
-function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, alpha: f32, beta: f32): void {
+// biome-ignore lint/complexity/noStaticOnlyClass: @inline is only valid TypeScript syntax on class members
+class Tile {
+  /** One row of a C tile: C[0..8) = alpha·(x0, x1) + beta·C (beta === 0: C is not read). */
+  @inline static store(c: usize, x0: v128, x1: v128, va: v128, beta: f32): void {
+    if (beta === 0) {
+      v128.store(c, f32x4.mul(x0, va));
+      v128.store(c, f32x4.mul(x1, va), 16);
+    } else {
+      const vb = f32x4.splat(beta);
+      v128.store(c, V.fmadd(x0, va, f32x4.mul(v128.load(c), vb)));
+      v128.store(c, V.fmadd(x1, va, f32x4.mul(v128.load(c, 16), vb)), 16);
+    }
+  }
+}
+
+// C[5×8] = alpha·(Ap·Bp) + beta·C (beta === 0: C is not read). pa: [kc][5], pb: [kc][8], ldc in bytes.
+function kernel5x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, alpha: f32, beta: f32): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
   let c10 = c00;
@@ -45,57 +63,41 @@ function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, alpha: f
   let c21 = c00;
   let c30 = c00;
   let c31 = c00;
-  // One k per iteration on purpose: TurboFan keeps wasm loads in program order but sinks the pure FMAs to the end
-  // of the block, so an unrolled body loads everything first and spills the accumulators.
+  let c40 = c00;
+  let c41 = c00;
+  // One k per iteration on purpose: an unrolled body would load everything first (see above) and spill.
   const pbEnd = pb + <usize>(kc * 32);
   while (pb < pbEnd) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
+    const a03 = v128.load(pa);
+    const a4 = v128.load32_splat(pa, 16);
+    let a = i32x4.shuffle(a03, a03, 0, 0, 0, 0);
     c00 = V.fmadd(a, b0, c00);
     c01 = V.fmadd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
+    a = i32x4.shuffle(a03, a03, 1, 1, 1, 1);
     c10 = V.fmadd(a, b0, c10);
     c11 = V.fmadd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
+    a = i32x4.shuffle(a03, a03, 2, 2, 2, 2);
     c20 = V.fmadd(a, b0, c20);
     c21 = V.fmadd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
+    a = i32x4.shuffle(a03, a03, 3, 3, 3, 3);
     c30 = V.fmadd(a, b0, c30);
     c31 = V.fmadd(a, b1, c31);
-    pa += 16;
+    c40 = V.fmadd(a4, b0, c40);
+    c41 = V.fmadd(a4, b1, c41);
+    pa += 20;
     pb += 32;
   }
   const va = f32x4.splat(alpha);
-  if (beta === 0) {
-    v128.store(c, f32x4.mul(c00, va));
-    v128.store(c, f32x4.mul(c01, va), 16);
-    c += ldc;
-    v128.store(c, f32x4.mul(c10, va));
-    v128.store(c, f32x4.mul(c11, va), 16);
-    c += ldc;
-    v128.store(c, f32x4.mul(c20, va));
-    v128.store(c, f32x4.mul(c21, va), 16);
-    c += ldc;
-    v128.store(c, f32x4.mul(c30, va));
-    v128.store(c, f32x4.mul(c31, va), 16);
-  } else {
-    const vb = f32x4.splat(beta);
-    v128.store(c, V.fmadd(c00, va, f32x4.mul(v128.load(c), vb)));
-    v128.store(c, V.fmadd(c01, va, f32x4.mul(v128.load(c, 16), vb)), 16);
-    c += ldc;
-    v128.store(c, V.fmadd(c10, va, f32x4.mul(v128.load(c), vb)));
-    v128.store(c, V.fmadd(c11, va, f32x4.mul(v128.load(c, 16), vb)), 16);
-    c += ldc;
-    v128.store(c, V.fmadd(c20, va, f32x4.mul(v128.load(c), vb)));
-    v128.store(c, V.fmadd(c21, va, f32x4.mul(v128.load(c, 16), vb)), 16);
-    c += ldc;
-    v128.store(c, V.fmadd(c30, va, f32x4.mul(v128.load(c), vb)));
-    v128.store(c, V.fmadd(c31, va, f32x4.mul(v128.load(c, 16), vb)), 16);
-  }
+  Tile.store(c, c00, c01, va, beta);
+  Tile.store(c + ldc, c10, c11, va, beta);
+  Tile.store(c + 2 * ldc, c20, c21, va, beta);
+  Tile.store(c + 3 * ldc, c30, c31, va, beta);
+  Tile.store(c + 4 * ldc, c40, c41, va, beta);
 }
 
-// A partial tile (mr ≤ 4 rows, nr ≤ 8 columns): the full kernel into the scratch tile, then the valid part out.
+// A partial tile (mr ≤ 5 rows, nr ≤ 8 columns): the full kernel into the scratch tile, then the valid part out.
 function edgeTile(
   kc: i32,
   pa: usize,
@@ -107,7 +109,7 @@ function edgeTile(
   alpha: f32,
   beta: f32,
 ): void {
-  kernel4x8(kc, pa, pb, tile, 32, 1, 0);
+  kernel5x8(kc, pa, pb, tile, 32, 1, 0);
   for (let r = 0; r < mr; r++) {
     const t = tile + <usize>(r * 32);
     const cr = c + <usize>r * ldc;
@@ -194,62 +196,66 @@ function packBPanels(transB: bool, B: usize, ldb: i32, k0: i32, kc: i32, j0: i32
   }
 }
 
-// Packs op(A)[i0:i0+mc, k0:k0+kc] into MR-high panels at packA: panel p holds [kc][4]; rows past mc are 0.
+// Packs op(A)[i0:i0+mc, k0:k0+kc] into MR-high panels at packA: panel p holds [kc][5] (20 bytes per k, rows
+// 0–3 loaded as one vector by the kernel); rows past mc are 0.
 // op(A)[i, k] = A[i·lda + k] (NN), or A[k·lda + i] when transA. lda in elements.
 function packAPanels(transA: bool, A: usize, lda: i32, i0: i32, mc: i32, k0: i32, kc: i32): void {
   const ldaB = (<usize>lda) << 2;
+  const step = <usize>(MR * 4);
   for (let ip = 0; ip < mc; ip += MR) {
-    let dst = packA + <usize>(ip * kc) * 4;
+    const dst = packA + <usize>(ip * kc) * 4;
     const h = min(MR, mc - ip);
     const i = i0 + ip;
     if (transA) {
       let src = A + <usize>k0 * ldaB + ((<usize>i) << 2);
+      let d = dst;
       if (h === MR) {
         for (let k = 0; k < kc; k++) {
-          v128.store(dst, v128.load(src));
+          v128.store(d, v128.load(src));
+          store<f32>(d, load<f32>(src, 16), 16);
           src += ldaB;
-          dst += 16;
+          d += step;
         }
       } else {
         for (let k = 0; k < kc; k++) {
           for (let q = 0; q < MR; q++)
-            store<f32>(dst + ((<usize>q) << 2), q < h ? load<f32>(src + ((<usize>q) << 2)) : 0);
+            store<f32>(d + ((<usize>q) << 2), q < h ? load<f32>(src + ((<usize>q) << 2)) : 0);
           src += ldaB;
-          dst += 16;
+          d += step;
         }
       }
     } else {
       const src = A + <usize>i * ldaB + ((<usize>k0) << 2);
+      let k = 0;
       if (h === MR) {
-        let k = 0;
         for (; k + 4 <= kc; k += 4) {
           const s = src + ((<usize>k) << 2);
           const r0 = v128.load(s);
           const r1 = v128.load(s + ldaB);
           const r2 = v128.load(s + 2 * ldaB);
           const r3 = v128.load(s + 3 * ldaB);
+          const r4 = s + 4 * ldaB;
+          // 4×4 transpose of rows 0–3: column j holds op(A)[i..i+3, k + j]
           const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
           const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
           const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
           const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-          const d = dst + <usize>(k * 16);
+          const d = dst + <usize>k * step;
           v128.store(d, i64x2.shuffle(t0, t1, 0, 2));
-          v128.store(d, i64x2.shuffle(t0, t1, 1, 3), 16);
-          v128.store(d, i64x2.shuffle(t2, t3, 0, 2), 32);
-          v128.store(d, i64x2.shuffle(t2, t3, 1, 3), 48);
+          store<f32>(d, load<f32>(r4), 16);
+          v128.store(d + step, i64x2.shuffle(t0, t1, 1, 3));
+          store<f32>(d + step, load<f32>(r4, 4), 16);
+          v128.store(d + 2 * step, i64x2.shuffle(t2, t3, 0, 2));
+          store<f32>(d + 2 * step, load<f32>(r4, 8), 16);
+          v128.store(d + 3 * step, i64x2.shuffle(t2, t3, 1, 3));
+          store<f32>(d + 3 * step, load<f32>(r4, 12), 16);
         }
-        for (; k < kc; k++) {
-          const s = src + ((<usize>k) << 2);
-          const d = dst + <usize>(k * 16);
-          for (let q = 0; q < MR; q++) store<f32>(d + ((<usize>q) << 2), load<f32>(s + <usize>q * ldaB));
-        }
-      } else {
-        for (let k = 0; k < kc; k++) {
-          const s = src + ((<usize>k) << 2);
-          const d = dst + <usize>(k * 16);
-          for (let q = 0; q < MR; q++)
-            store<f32>(d + ((<usize>q) << 2), q < h ? load<f32>(s + <usize>q * ldaB) : 0);
-        }
+      }
+      for (; k < kc; k++) {
+        const s = src + ((<usize>k) << 2);
+        const d = dst + <usize>k * step;
+        for (let q = 0; q < MR; q++)
+          store<f32>(d + ((<usize>q) << 2), q < h ? load<f32>(s + <usize>q * ldaB) : 0);
       }
     }
   }
@@ -335,7 +341,7 @@ export function gemmTri(
               const n = max(0, k1 - k0);
               const a = pa + <usize>(k0 * MR * 4);
               const b = pb + <usize>(k0 * NR * 4);
-              if (mr === MR && nr === NR) kernel4x8(n, a, b, c, ldcB, alpha, betaBlock);
+              if (mr === MR && nr === NR) kernel5x8(n, a, b, c, ldcB, alpha, betaBlock);
               else edgeTile(n, a, b, c, ldcB, mr, nr, alpha, betaBlock);
             }
             c += <usize>MR * ldcB;

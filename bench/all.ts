@@ -1,4 +1,6 @@
+import { benchData } from "./data.js";
 import { benchEngine } from "./engine.js";
+import { benchKernels } from "./engine-kernels.js";
 import { benchIngest } from "./ingest.js";
 import { benchRuns } from "./runs.js";
 import { benchTokenizer } from "./tokenizer.js";
@@ -7,8 +9,10 @@ import { benchTokenizer } from "./tokenizer.js";
 const benches: [string, () => Promise<void>][] = [
   ["runs", benchRuns],
   ["tokenizer", benchTokenizer],
+  ["data", benchData],
   ["ingest", benchIngest],
   ["engine", benchEngine],
+  ["engine-kernels", benchKernels],
 ];
 
 const only = process.argv[2];

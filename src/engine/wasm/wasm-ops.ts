@@ -5,7 +5,7 @@ import { KernelPool } from "./pool.js";
 
 // Must match the constants in asm/ (CHUNK in elementwise.ts; MR, NR in gemm.ts).
 const CHUNK = 8192;
-const MR = 4;
+const MR = 5;
 const NR = 8;
 /** Widest column block one thread packs at a time: KC × 4096 floats of scratch (4 MiB) per thread. */
 const NC_MAX = 4096;
