@@ -1,7 +1,8 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { createOps } from "../../engine/backend.js";
 import { PRESETS, preset, type Qwen2Config, readQwen2Config } from "../../engine/config.js";
-import { estimateModel, probeGemmGflops } from "../../engine/estimate.js";
+import { estimateModel } from "../../engine/estimate.js";
+import { trainRate } from "../../protocols/timing.js";
 import { UserError } from "../../util/errors.js";
 import { fmtBytes, fmtCount, fmtInt, paint, say, table } from "../../util/term.js";
 import { action, examples } from "../context.js";
@@ -71,7 +72,10 @@ export function register(program: Command): void {
         .addOption(new Option("--preset <name>", "a named configuration").choices(Object.keys(PRESETS)))
         .addOption(new Option("--batch <n>", "sequences per micro-batch").argParser(positiveInt).default(8))
         .addOption(new Option("--seq <n>", "tokens per sequence").argParser(positiveInt).default(256))
-        .option("--no-measure", "skip the short sgemm timing that predicts tokens/s"),
+        .option(
+          "--no-measure",
+          "skip the short timing (two real steps, or an sgemm probe for large models) that predicts tokens/s",
+        ),
     ).action(
       action(
         async (
@@ -87,18 +91,17 @@ export function register(program: Command): void {
           const config = modelConfigFrom(opts);
           const e = estimateModel(config, opts.batch, opts.seq);
           let speed:
-            | { backend: string; gemm_gflops: number; expected_tokens_per_s: number; basis: string }
+            | { backend: string; basis: string; gflops: number; expected_tokens_per_s: number }
             | undefined;
           if (opts.measure) {
             const ops = await createOps(opts);
             try {
-              const g = probeGemmGflops(ops, config);
-              const sustained = g * END_TO_END_EFFICIENCY;
+              const r = trainRate(ops, config, opts.batch, opts.seq);
               speed = {
                 backend: ops.name,
-                gemm_gflops: round(g, 1),
-                expected_tokens_per_s: round((sustained * 1e9) / e.flops_per_token.total, 1),
-                basis: `sgemm probe × ${END_TO_END_EFFICIENCY} (share of the sgemm rate a full training step sustains, from bench:engine)`,
+                basis: r.basis,
+                gflops: round(r.gflops, 1),
+                expected_tokens_per_s: round(r.tokensPerSecond, 1),
               };
             } finally {
               ops.dispose();
@@ -139,11 +142,10 @@ export function register(program: Command): void {
                 ["memory total", fmtBytes(m.total), ""],
                 ...(speed
                   ? [
-                      ["sgemm probe", `${speed.gemm_gflops} GFLOP/s`, speed.backend],
                       [
                         "expected speed",
                         `${fmtInt(speed.expected_tokens_per_s)} tokens/s`,
-                        "training, this machine",
+                        `training at ${speed.gflops} GFLOP/s on ${speed.backend} (${speed.basis === "timed" ? "two timed steps" : "sgemm probe × a whole step's share of it"})`,
                       ],
                     ]
                   : []),
@@ -161,13 +163,6 @@ export function register(program: Command): void {
     ],
   );
 }
-
-/**
- * The share of the raw sgemm rate that a whole training step of the bench model sustains on this engine
- * (everything that is not a large GEMM: attention, softmax/cross-entropy, norms, optimizer). Measured by
- * bench:engine; see BENCHMARKS.md.
- */
-const END_TO_END_EFFICIENCY = 0.6;
 
 function round(x: number, d: number): number {
   const f = 10 ** d;
