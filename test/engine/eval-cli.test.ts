@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { hfConfigJson, preset } from "../../src/engine/config.js";
 import { SafetensorsFile } from "../../src/engine/safetensors.js";
 import { runCli } from "../helpers/cli.js";
 import { tmpDir } from "../helpers/tmp.js";
@@ -78,6 +79,14 @@ describe("plateau eval", () => {
     const r3 = await runCli(["eval", "--checkpoint", dir, "--tokens", tokens], { NO_COLOR: "1" });
     expect(r3.code).toBe(2);
     expect(r3.stderr).toMatch(/no config\.json here/);
+    // a model that cannot fit the WebAssembly backend's 4 GiB is refused before anything is loaded
+    writeFileSync(join(dir, "config.json"), JSON.stringify(hfConfigJson(preset("qwen2.5-1.5b"))));
+    writeFileSync(tokens, JSON.stringify([[1, 2, 3]]));
+    const r4 = await runCli(["eval", "--checkpoint", dir, "--tokens", tokens, "--dump-grads", join(dir, "g")], {
+      NO_COLOR: "1",
+    });
+    expect(r4.code).toBe(2);
+    expect(r4.stderr).toMatch(/--backend: this needs 12\.\d GB of memory, more than the WebAssembly backend's 4 GiB/);
   });
 });
 

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { AtomicFileWriter } from "../../engine/atomic-writer.js";
 import { createOps } from "../../engine/backend.js";
+import { readQwen2Config } from "../../engine/config.js";
+import { estimateModel } from "../../engine/estimate.js";
 import { CONFIG_FILE, loadHfCheckpoint, namedTensors } from "../../engine/hf-checkpoint.js";
 import { littleEndianBytes, writeSafetensors } from "../../engine/safetensors.js";
 import { shiftedTargets } from "../../engine/targets.js";
@@ -11,7 +13,7 @@ import { readTokenFile } from "../../train/data/token-file.js";
 import { UserError } from "../../util/errors.js";
 import { fmtInt, say } from "../../util/term.js";
 import { action, examples } from "../context.js";
-import { addEngineOptions, type EngineCliOpts, positiveInt } from "./model.js";
+import { addEngineOptions, checkBackendMemory, type EngineCliOpts, positiveInt } from "./model.js";
 
 /** A HF model directory, or a run / checkpoints folder (its newest checkpoint). */
 export function resolveModelDir(dir: string): string {
@@ -51,24 +53,30 @@ export function register(program: Command): void {
         )
         .option(
           "--batch <n>",
-          "sequences per forward pass (default: as many as fit in ~1 GB of logits)",
+          "sequences per forward pass (default: as many as fit in 256 MB of logits)",
           positiveInt,
         ),
     ).action(
       action(async (ctx, opts: EvalOpts) => {
         const dir = resolveModelDir(opts.checkpoint);
+        const config = readQwen2Config(join(dir, CONFIG_FILE));
+        const V = config.vocab_size;
+        const data = readTokenFile(opts.tokens, V);
+        const { count: B, seqLen: T } = data;
+        if (T > config.max_position_embeddings)
+          throw new UserError(
+            `sequences of ${T} tokens exceed max_position_embeddings ${config.max_position_embeddings}`,
+            { file: opts.tokens },
+          );
+        const micro = Math.min(B, opts.batch ?? Math.max(1, Math.floor(2 ** 26 / (T * V))));
+        const mem = estimateModel(config, micro, T).memory_bytes;
+        checkBackendMemory(
+          opts.backend,
+          mem.weights + (opts.dumpGrads ? mem.gradients : 0) + mem.activations,
+        );
         const ops = await createOps(opts);
         try {
           const model = loadHfCheckpoint(dir, ops);
-          const V = model.config.vocab_size;
-          const data = readTokenFile(opts.tokens, V);
-          const { count: B, seqLen: T } = data;
-          if (T > model.config.max_position_embeddings)
-            throw new UserError(
-              `sequences of ${T} tokens exceed max_position_embeddings ${model.config.max_position_embeddings}`,
-              { file: opts.tokens },
-            );
-          const micro = Math.min(B, opts.batch ?? Math.max(1, Math.floor(2 ** 28 / (T * V))));
           const targets = shiftedTargets(data.ids, B, T);
           const total = B * (T - 1);
           const wantGrads = opts.dumpGrads !== undefined;

@@ -35,13 +35,28 @@ export function addEngineOptions(cmd: Command): Command {
       new Option("--threads <n>", "worker threads (default: available cores)").argParser(positiveInt),
     )
     .addOption(
-      new Option("--backend <name>", "compute backend").choices(["auto", "wasm", "ref"]).default("auto"),
+      new Option("--backend <name>", "compute backend: WebAssembly SIMD, or the plain TypeScript reference")
+        .choices(["wasm", "ref"])
+        .default("wasm"),
     );
 }
 
 export interface EngineCliOpts {
   threads?: number;
   backend: "wasm" | "ref";
+}
+
+/**
+ * The WebAssembly backend addresses at most 4 GiB (wasm32), part of it taken by kernel scratch: refuse a job
+ * that cannot fit up front, with the way out, rather than fail halfway through loading.
+ */
+export function checkBackendMemory(backend: string, bytes: number): void {
+  const limit = 4 * 2 ** 30 - 256 * 2 ** 20;
+  if (backend === "wasm" && bytes > limit)
+    throw new UserError(
+      `this needs ${fmtBytes(bytes)} of memory, more than the WebAssembly backend's 4 GiB: use --backend ref (plain TypeScript, much slower) or a smaller batch`,
+      { field: "--backend" },
+    );
 }
 
 /** Model config from --config FILE (HF config.json) or --preset NAME. */

@@ -28,6 +28,7 @@ import { fmtCount, fmtDuration, fmtInt, paint, say, warn } from "../../util/term
 import { action, type Ctx, examples } from "../context.js";
 import {
   addEngineOptions,
+  checkBackendMemory,
   type EngineCliOpts,
   finiteNumber,
   modelConfigFrom,
@@ -264,6 +265,7 @@ async function trainCommand(ctx: Ctx, opts: TrainOpts): Promise<number> {
   const data = await loadData(spec, ctx);
   if (!config) config = newConfig(opts, spec, data);
   const est = estimateModel(config.model, config.micro_batch_size, data.train.seqLen);
+  checkBackendMemory(opts.backend, est.memory_bytes.total);
   const ops = await createOps(opts);
   let run: RunWriter;
   let trainer: Trainer;
