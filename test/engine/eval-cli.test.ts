@@ -82,11 +82,16 @@ describe("plateau eval", () => {
     // a model that cannot fit the WebAssembly backend's 4 GiB is refused before anything is loaded
     writeFileSync(join(dir, "config.json"), JSON.stringify(hfConfigJson(preset("qwen2.5-1.5b"))));
     writeFileSync(tokens, JSON.stringify([[1, 2, 3]]));
-    const r4 = await runCli(["eval", "--checkpoint", dir, "--tokens", tokens, "--dump-grads", join(dir, "g")], {
-      NO_COLOR: "1",
-    });
+    const r4 = await runCli(
+      ["eval", "--checkpoint", dir, "--tokens", tokens, "--dump-grads", join(dir, "g")],
+      {
+        NO_COLOR: "1",
+      },
+    );
     expect(r4.code).toBe(2);
-    expect(r4.stderr).toMatch(/--backend: this needs 12\.\d GB of memory, more than the WebAssembly backend's 4 GiB/);
+    expect(r4.stderr).toMatch(
+      /--backend: this needs 12\.\d GB of memory, more than the WebAssembly backend's 4 GiB/,
+    );
   });
 });
 
