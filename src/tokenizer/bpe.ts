@@ -16,6 +16,7 @@ export class MergeTable {
   /** Slots of 4 int32s: [left, right, rank, unused]; one probe touches one cache line. left = -1: empty. */
   private readonly slots: Int32Array;
   readonly mergedId: Int32Array;
+  private readonly filter: Int32Array;
   /** rank(a, b) for a, b < 256 (the byte tokens in Qwen-style vocabularies): the first lookups of every word. */
   private readonly small: Int32Array;
 
@@ -43,6 +44,14 @@ export class MergeTable {
         slots[4 * h + 2] = r;
       }
     }
+    // a one-hash Bloom filter of the pairs (2^22 bits, 512 KiB; ~3.6% false positives for Qwen): half of all
+    // lookups are for pairs that have no merge, and this answers them without touching the 8 MiB table
+    const filter = new Int32Array(1 << 17);
+    for (let r = 0; r < this.size; r++) {
+      const f = hash2(merges[3 * r], merges[3 * r + 1]) & FILTER_MASK;
+      filter[f >>> 5] |= 1 << (f & 31);
+    }
+    this.filter = filter;
     const small = new Int32Array(65536);
     for (let a = 0; a < 256; a++) for (let b = 0; b < 256; b++) small[(a << 8) | b] = this.rank(a, b);
     this.small = small;
@@ -51,6 +60,8 @@ export class MergeTable {
   /** Rank of merging (a, b), or NONE. */
   rank(a: number, b: number): number {
     if ((a | b) < 256 && this.small !== undefined) return this.small[(a << 8) | b];
+    const f = hash2(a, b) & FILTER_MASK;
+    if ((this.filter[f >>> 5] & (1 << (f & 31))) === 0) return NONE;
     const slots = this.slots;
     let h = hash(a, b) & this.mask;
     for (;;) {
@@ -60,6 +71,13 @@ export class MergeTable {
       h = (h + 1) & this.mask;
     }
   }
+}
+
+const FILTER_MASK = (1 << 22) - 1;
+
+function hash2(a: number, b: number): number {
+  const h = Math.imul(b ^ Math.imul(a, 0x85ebca6b), 0xc2b2ae35);
+  return h ^ (h >>> 13);
 }
 
 function hash(a: number, b: number): number {
