@@ -184,12 +184,21 @@ export async function overfitSamples(
   selection?: SelectionStats,
 ): Promise<OverfitResult> {
   if (!existsSync(join(runDir, "data", "train.jsonl")))
-    storeSamples(runDir, texts, texts.map(() => ({ file: "(given)", line: 0, score: Number.NaN })));
+    storeSamples(
+      runDir,
+      texts,
+      texts.map(() => ({ file: "(given)", line: 0, score: Number.NaN })),
+    );
   const ops = await createOps({ backend: settings.backend, threads: settings.threads });
   try {
     const prep = prepare(settings, runDir, texts, ops, session);
     prep.selection = selection;
-    writeJsonAtomic(join(runDir, PROTOCOL_FILE), { protocol: "overfit", settings, choice: prep.choice, selection });
+    writeJsonAtomic(join(runDir, PROTOCOL_FILE), {
+      protocol: "overfit",
+      settings,
+      choice: prep.choice,
+      selection,
+    });
     return await execute(prep, ops, session);
   } finally {
     ops.dispose();

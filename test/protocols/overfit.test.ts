@@ -11,7 +11,12 @@ import { TINY_TEXTS, tinySettings } from "./helpers.js";
 
 async function overfit(fault?: Fault, epochs = 40) {
   const dir = join(tmpDir(), "run");
-  return overfitSamples(tinySettings({ epochs, ...(fault ? { fault } : {}) }), TINY_TEXTS, dir, quietSession());
+  return overfitSamples(
+    tinySettings({ epochs, ...(fault ? { fault } : {}) }),
+    TINY_TEXTS,
+    dir,
+    quietSession(),
+  );
 }
 
 const cause = (r: Awaited<ReturnType<typeof overfit>>, id: string) => r.causes.find((c) => c.cause === id);
@@ -32,7 +37,9 @@ describe("overfit test", () => {
     expect(run.manifest.status).toBe("completed");
     expect(run.manifest.summary?.verdict).toBe("pass");
     expect(run.series.get("train/loss")!.length).toBe(r.training.steps);
-    expect(Array.from(run.series.get("memorization/score")!.value)).toEqual(r.epochs.map((e) => e.memorization));
+    expect(Array.from(run.series.get("memorization/score")!.value)).toEqual(
+      r.epochs.map((e) => e.memorization),
+    );
     for (const f of ["report.md", "result.json", "samples.jsonl", "protocol.json", "data/train.jsonl"])
       expect(existsSync(join(r.run_dir, f)), f).toBe(true);
     const tf = readdirSync(r.run_dir).filter((f) => f.startsWith("events.out.tfevents."));

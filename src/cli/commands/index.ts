@@ -1,8 +1,14 @@
 import type { Command } from "commander";
 import { register as audit } from "./audit.js";
 import { register as demo } from "./demo.js";
+import { register as diagnose } from "./diagnose.js";
 import { register as evalCmd } from "./eval.js";
 import { register as model } from "./model.js";
+import { register as capacity } from "./capacity.js";
+import { register as cooldown } from "./cooldown.js";
+import { register as ladder } from "./ladder.js";
+import { register as lrSweep } from "./lr-sweep.js";
+import { register as optimizer } from "./optimizer.js";
 import { register as overfit } from "./overfit.js";
 import { register as runs } from "./runs.js";
 import { register as select } from "./select.js";
@@ -15,6 +21,7 @@ import { register as train } from "./train.js";
  */
 export const commands: ((program: Command) => void)[] = [
   runs,
+  diagnose,
   train,
   evalCmd,
   model,
@@ -23,4 +30,9 @@ export const commands: ((program: Command) => void)[] = [
   audit,
   select,
   overfit,
+  ladder,
+  lrSweep,
+  capacity,
+  optimizer,
+  cooldown,
 ];

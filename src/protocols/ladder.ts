@@ -1,0 +1,204 @@
+import { join } from "node:path";
+import { openCorpus } from "../data/read/corpus.js";
+import { createOps } from "../engine/backend.js";
+import { writeJsonAtomic } from "../util/atomic.js";
+import { Rng } from "../util/rng.js";
+import { olsSlope } from "./capacity.js";
+import { loadStoredSamples, storeSamples } from "./dataset.js";
+import { finishParent } from "./lr-sweep.js";
+import type { Session } from "./session.js";
+import {
+  announce,
+  createParent,
+  fmt,
+  type Parent,
+  type PointResult,
+  type PointSpec,
+  pointConfig,
+  reopenParent,
+  runPoints,
+  type SweepCommon,
+  stepsFor,
+  storedSweepSamples,
+  sweepModel,
+  sweepSamples,
+  tokenizeSweep,
+} from "./sweep.js";
+import { tokenizeAndPack } from "./text.js";
+
+/**
+ * The data ladder: train on growing slices of the data (×4 per rung by default) against ONE fixed held-out
+ * validation set of selected documents, each rung to the same token budget or until the validation loss stops
+ * improving (3 evaluations without a new best), at every size twice — on a random sample of the raw corpus and on
+ * the N best documents (plateau select). It answers three questions:
+ *
+ *   scaling      validation loss against data size, with the exponent of L ∝ D^(−α) fitted by least squares on
+ *                log L vs log D (two parameters: with three rungs a three-parameter law would fit exactly and
+ *                say nothing); α near 0 means more of this data does not help
+ *   noise        the noise penalty: raw minus selected validation loss at each size (> 0: the raw data's noise
+ *                costs loss; cleaning pays)
+ *   overfitting  the sizes at which training stopped early because the validation loss rose while the training
+ *                loss fell: below that size the model memorises rather than learns
+ */
+export interface LadderSettings extends SweepCommon {
+  sizes: number[];
+  lr: number;
+  patience: number;
+}
+
+export interface LadderResult {
+  protocol: "ladder";
+  run_dir: string;
+  points: PointResult[];
+  rungs: { size: number; raw?: PointResult; selected?: PointResult; noise_penalty?: number }[];
+  exponent: { selected: number; raw: number };
+  overfit_below: number | null;
+  conclusion: string;
+  status: "completed" | "interrupted";
+}
+
+/** Rung sizes: ×4 from `start` while below `max`, always ending at `max`. */
+export function ladderSizes(start: number, max: number): number[] {
+  const out: number[] = [];
+  for (let n = start; n < max; n *= 4) out.push(n);
+  out.push(max);
+  return out;
+}
+
+/** A seeded uniform sample of k documents of the raw corpus (reservoir sampling: one pass, k texts in memory). */
+async function rawSample(
+  paths: string[],
+  k: number,
+  seed: number,
+  exclude: Set<string>,
+  field?: string,
+): Promise<string[]> {
+  const rng = new Rng(`${seed}/ladder-raw`);
+  const keep: string[] = [];
+  let seen = 0;
+  for await (const batch of openCorpus(paths, { field }).batches()) {
+    for (const d of batch) {
+      if (exclude.has(d.text)) continue;
+      seen++;
+      if (keep.length < k) keep.push(d.text);
+      else {
+        const j = rng.int(seen);
+        if (j < k) keep[j] = d.text;
+      }
+    }
+  }
+  return keep;
+}
+
+export async function runLadder(
+  s: LadderSettings,
+  where: { runsDir: string; out?: string; resume?: string },
+  session: Session,
+): Promise<LadderResult> {
+  let parent: Parent;
+  let settings = s;
+  let texts: { trainTexts: string[]; valTexts: string[] };
+  let raw: string[];
+  const maxSize = Math.max(...s.sizes);
+  if (where.resume) {
+    const r = reopenParent<LadderSettings>(where.resume, "ladder");
+    parent = r.parent;
+    settings = r.settings;
+    texts = storedSweepSamples(parent.dir);
+    raw = loadStoredSamples(parent.dir, "raw.jsonl");
+  } else {
+    parent = createParent(where.runsDir, "ladder", s.data[0], s, where.out);
+    session.log(`data ladder on ${s.data.join(", ")} → ${parent.dir}`);
+    texts = await sweepSamples({ ...s, n: maxSize }, parent.dir, session);
+    raw = await rawSample(s.data, maxSize, s.seed, new Set(texts.valTexts), s.field);
+    storeSamples(parent.dir, raw, [], "raw.jsonl");
+  }
+  const data = tokenizeSweep(settings, texts);
+  const ops = await createOps({ backend: settings.backend, threads: settings.threads });
+  try {
+    const model = sweepModel(settings, data.tok);
+    const steps = stepsFor(settings);
+    const sizes = settings.sizes.filter((n) => n <= Math.max(texts.trainTexts.length, raw.length));
+    const points: PointSpec[] = [];
+    for (const n of sizes)
+      for (const kind of ["selected", "raw"] as const) {
+        const docs = (kind === "selected" ? texts.trainTexts : raw).slice(0, n);
+        if (docs.length < n) continue;
+        const train = tokenizeAndPack(docs, data.tok, settings.seqLen).blocks;
+        if (train.count === 0) continue;
+        points.push({
+          key: `${kind}-${n}`,
+          label: `${kind} ${n} docs`,
+          config: pointConfig(settings, model, settings.lr, steps),
+          train,
+          patience: settings.patience,
+          values: { kind, size: n, blocks: train.count },
+        });
+      }
+    announce(
+      session,
+      ops,
+      settings,
+      model,
+      points.length,
+      `rungs ${sizes.join(", ")} documents, raw and selected`,
+    );
+    const results = await runPoints(parent, points, data, ops, session);
+    const rungs = sizes.map((size) => {
+      const sel = results.find((p) => p.key === `selected-${size}`);
+      const rw = results.find((p) => p.key === `raw-${size}`);
+      return {
+        size,
+        ...(rw ? { raw: rw } : {}),
+        ...(sel ? { selected: sel } : {}),
+        ...(sel && rw ? { noise_penalty: rw.best_val_loss - sel.best_val_loss } : {}),
+      };
+    });
+    const exp = (kind: "raw" | "selected") => {
+      const pts = rungs.filter((r) => r[kind] && Number.isFinite(r[kind]!.best_val_loss));
+      return -olsSlope(
+        pts.map((r) => Math.log(r.size)),
+        pts.map((r) => Math.log(r[kind]!.best_val_loss)),
+      );
+    };
+    const exponent = { selected: exp("selected"), raw: exp("raw") };
+    const stopped = rungs.filter((r) => r.selected?.stopped_early).map((r) => r.size);
+    const overfitBelow = stopped.length ? Math.max(...stopped) : null;
+    const penalties = rungs.map((r) => r.noise_penalty).filter((x): x is number => x !== undefined);
+    const meanPenalty = penalties.length
+      ? penalties.reduce((a, b) => a + b, 0) / penalties.length
+      : Number.NaN;
+    const parts: string[] = [];
+    parts.push(
+      Number.isFinite(exponent.selected)
+        ? `on selected data the validation loss scales as D^(−α) with α = ${fmt(exponent.selected)}${exponent.selected < 0.01 ? " (flat: more of this data does not help)" : ""}`
+        : "too few rungs for a scaling exponent",
+    );
+    if (Number.isFinite(meanPenalty))
+      parts.push(
+        meanPenalty > 0.01
+          ? `raw data costs ${fmt(meanPenalty)} nats on average against selected data: cleaning the corpus pays`
+          : `raw and selected data end within ${fmt(Math.abs(meanPenalty))} nats: noise is not what limits the loss`,
+      );
+    parts.push(
+      overfitBelow !== null
+        ? `the validation loss rose while training at ${stopped.join(", ")} documents: below ~${overfitBelow} documents the model memorises rather than learns`
+        : "no rung overfitted within its token budget",
+    );
+    const out: LadderResult = {
+      protocol: "ladder",
+      run_dir: parent.dir,
+      points: results,
+      rungs,
+      exponent,
+      overfit_below: overfitBelow,
+      conclusion: `${parts.join("; ")}.`,
+      status: session.stopRequested() ? "interrupted" : "completed",
+    };
+    writeJsonAtomic(join(parent.dir, "result.json"), out);
+    finishParent(parent, out, out.status);
+    return out;
+  } finally {
+    ops.dispose();
+  }
+}
