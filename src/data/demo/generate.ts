@@ -112,12 +112,20 @@ interface CleanDoc {
   text: string;
 }
 
+function nonAscii(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) n++;
+  return n;
+}
+
 /** Cut passages into documents of a few sentences (English ≥ 250 characters; Chinese ≥ 60). */
 export function cleanDocuments(passages: Passage[] = allPassages()): CleanDoc[] {
   const out: CleanDoc[] = [];
   let pendingZh: Passage | null = null;
   for (const p of passages) {
     if (p.lang === "zh") {
+      // short articles join the next one of the same text (never across the Simplified/Traditional boundary)
+      if (pendingZh && pendingZh.source.split("#")[0] !== p.source.split("#")[0]) pendingZh = null;
       const merged: Passage = pendingZh
         ? { ...p, source: pendingZh.source, text: pendingZh.text + p.text }
         : p;
@@ -151,7 +159,12 @@ export function cleanDocuments(passages: Passage[] = allPassages()): CleanDoc[] 
     flush();
   }
   // The Factbook marks list items with "++" and has one stray U+FFFD: such documents are not clean prose.
-  return withoutNearDuplicates(out.filter((d) => !d.text.includes("++") && !d.text.includes("\ufffd")));
+  // Documents must also end like finished prose (the UDHR preamble ends in ";").
+  return withoutNearDuplicates(
+    out.filter(
+      (d) => !d.text.includes("++") && !d.text.includes("\ufffd") && /[.!?。！？"”’)]$/.test(d.text),
+    ),
+  );
 }
 
 /**
@@ -240,47 +253,71 @@ export function writeDemoCorpus(dir: string, opts: DemoOptions = {}): DemoSummar
   const joinSentences = (l: "en" | "zh", ss: string[]) => ss.join(l === "zh" ? "" : " ");
 
   const entries: Entry[] = [];
-  const add = (e: Omit<Entry, "key" | "dupOf"> & { dupOf?: Entry | null }) => {
+  const cleanEntryOf = new Map<CleanDoc, Entry>();
+  // Noise made from a document that is also in the corpus as clean goes after it, so that the clean copy is
+  // the first occurrence a deduplicator keeps (a truncated or HTML-wrapped copy shares most of its n-grams).
+  const add = (e: Omit<Entry, "key" | "dupOf"> & { dupOf?: Entry | null }, base?: CleanDoc) => {
     const entry: Entry = { dupOf: null, ...e, key: rng.float() };
+    const after = base ? cleanEntryOf.get(base) : undefined;
+    if (after) entry.key = after.key + (1 - after.key) * rng.float();
     entries.push(entry);
     return entry;
   };
   const clean: Entry[] = [];
-  for (const d of [...zhClean, ...enClean])
-    clean.push(
-      add({
-        text: d.text,
-        kind: "clean",
-        lang: d.lang,
-        source: d.source,
-        detail: d.source.startsWith("udhr:cmn_hant") ? "zh-Hant" : null,
-      }),
-    );
+  for (const d of [...zhClean, ...enClean]) {
+    const e = add({
+      text: d.text,
+      kind: "clean",
+      lang: d.lang,
+      source: d.source,
+      detail: d.source.startsWith("udhr:cmn_hant") ? "zh-Hant" : null,
+    });
+    clean.push(e);
+    cleanEntryOf.set(d, e);
+  }
 
   for (let i = 0; i < counts.mojibake; i++) {
-    const l = rng.float() < 0.6 ? "zh" : "en";
-    const d = l === "zh" ? zhBase() : enBase();
-    const text = joinSentences(l, window(d, 2));
+    let l: "en" | "zh" = rng.float() < 0.6 ? "zh" : "en";
+    let d = l === "zh" ? zhBase() : enBase();
+    let text = joinSentences(l, window(d, 2));
+    // English needs non-ASCII characters (curly quotes, dashes) for a wrong decoder to garble; without at
+    // least two the "mojibake" would be clean text under a wrong label
+    for (let tries = 0; l === "en" && nonAscii(typographize(text)) < 2; tries++) {
+      if (tries === 20) {
+        l = "zh";
+        d = zhBase();
+        text = joinSentences(l, window(d, 2));
+        break;
+      }
+      d = enBase();
+      text = joinSentences(l, window(d, 2));
+    }
     const gbk = l === "zh" && rng.float() < 0.5;
-    add({
-      text: gbk ? gbkAsCp1252(text) : utf8AsCp1252(l === "en" ? typographize(text) : text),
-      kind: "mojibake",
-      lang: l,
-      source: d.source,
-      detail: gbk ? "gbk-as-cp1252" : "utf8-as-cp1252",
-    });
+    add(
+      {
+        text: gbk ? gbkAsCp1252(text) : utf8AsCp1252(l === "en" ? typographize(text) : text),
+        kind: "mojibake",
+        lang: l,
+        source: d.source,
+        detail: gbk ? "gbk-as-cp1252" : "utf8-as-cp1252",
+      },
+      d,
+    );
   }
   for (let i = 0; i < counts.replacement_chars; i++) {
     const l = lang();
     const d = l === "zh" ? zhBase() : enBase();
     const text = joinSentences(l, window(d, 2));
-    add({
-      text: withReplacementChars(rng, l === "en" ? typographize(text) : text),
-      kind: "replacement_chars",
-      lang: l,
-      source: d.source,
-      detail: null,
-    });
+    add(
+      {
+        text: withReplacementChars(rng, l === "en" ? typographize(text) : text),
+        kind: "replacement_chars",
+        lang: l,
+        source: d.source,
+        detail: null,
+      },
+      d,
+    );
   }
   for (let i = 0; i < counts.boilerplate; i++) {
     const l = lang();
@@ -289,18 +326,21 @@ export function writeDemoCorpus(dir: string, opts: DemoOptions = {}): DemoSummar
   for (let i = 0; i < counts.html; i++) {
     const l = lang();
     const d = l === "zh" ? zhBase() : enBase();
-    add({ text: htmlResidue(rng, window(d, 2)), kind: "html", lang: l, source: d.source, detail: null });
+    add({ text: htmlResidue(rng, window(d, 2)), kind: "html", lang: l, source: d.source, detail: null }, d);
   }
   for (let i = 0; i < counts.repetition; i++) {
     const l = lang();
     const d = l === "zh" ? zhBase() : enBase();
-    add({
-      text: repetition(rng, l, pick(rng, d.sentences)),
-      kind: "repetition",
-      lang: l,
-      source: d.source,
-      detail: null,
-    });
+    add(
+      {
+        text: repetition(rng, l, pick(rng, d.sentences)),
+        kind: "repetition",
+        lang: l,
+        source: d.source,
+        detail: null,
+      },
+      d,
+    );
   }
   for (let i = 0; i < counts.random_chars; i++) {
     const text = randomChars(rng);
@@ -325,7 +365,7 @@ export function writeDemoCorpus(dir: string, opts: DemoOptions = {}): DemoSummar
   for (let i = 0; i < counts.truncated; i++) {
     const l = rng.float() < 0.3 ? "zh" : "en";
     const d = l === "zh" ? zhBase() : enBase();
-    add({ text: truncate(rng, d.text), kind: "truncated", lang: l, source: d.source, detail: null });
+    add({ text: truncate(rng, d.text), kind: "truncated", lang: l, source: d.source, detail: null }, d);
   }
   // duplicates of documents that are in the corpus, placed after them
   for (const kind of ["exact_duplicate", "near_duplicate"] as const) {
