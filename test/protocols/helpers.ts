@@ -1,5 +1,6 @@
 import { qwen2Config } from "../../src/engine/config.js";
 import { DEFAULT_OVERFIT, type OverfitSettings } from "../../src/protocols/overfit.js";
+import type { SweepCommon } from "../../src/protocols/sweep.js";
 
 /** Short English documents: enough text to pack a few dozen 32-token blocks with a 300-token vocabulary. */
 export const TINY_TEXTS = [
@@ -43,6 +44,24 @@ export function tinySettings(overrides: Partial<OverfitSettings> = {}): OverfitS
     promptTokens: 8,
     refTokens: 8,
     lrProbe: false,
+    threads: 1,
+    ...overrides,
+  };
+}
+
+/** Sweep settings on a tiny model (its proxy is itself) and a 300-token vocabulary. */
+export function tinySweep(data: string[], overrides: Partial<SweepCommon> = {}): SweepCommon {
+  return {
+    data,
+    n: 40,
+    heldOut: 8,
+    model: tinySettings().model,
+    subVocab: 300,
+    seqLen: 32,
+    batch: 4,
+    tokens: 2000,
+    seed: 0,
+    evalEvery: 5,
     threads: 1,
     ...overrides,
   };
