@@ -123,6 +123,20 @@ describe("demo corpus generator", () => {
     }
   });
 
+  it("puts noise made from a clean document after it, so the clean copy is the first occurrence", () => {
+    const order = (f: string, line: number) => (f === "corpus/corpus.jsonl" ? 0 : 1e6) + line;
+    const cleanAt = new Map(
+      c.labels.filter((l) => l.kind === "clean").map((l) => [l.source, order(l.file, l.line)]),
+    );
+    let checked = 0;
+    for (const l of c.labels) {
+      if (l.kind === "clean" || l.source === null || !cleanAt.has(l.source)) continue;
+      expect(order(l.file, l.line)).toBeGreaterThan(cleanAt.get(l.source) as number);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+
   it("makes mojibake a real decoder would have made (undone by an independent decoder)", () => {
     const moj = c.labels.filter((x) => x.kind === "mojibake");
     expect(moj.some((l) => l.detail === "gbk-as-cp1252")).toBe(true);
@@ -130,6 +144,7 @@ describe("demo corpus generator", () => {
       const t = c.text(l.file, l.line);
       const back = undo(t, l.detail === "gbk-as-cp1252" ? "gbk" : "utf-8");
       expect(back).not.toContain("\ufffd");
+      expect(back).not.toBe(t); // the wrong decoder really changed something
       if (l.lang === "zh")
         expect((back.match(/[\u4e00-\u9fff]/g) ?? []).length).toBeGreaterThan(back.length / 2);
       expect(t).not.toMatch(/[\u4e00-\u9fff]/);
