@@ -1,4 +1,4 @@
-import { V } from "./simd";
+import { initConstants, V } from "./simd";
 
 // Single-threaded sgemm on packed panels (GotoBLAS/BLIS loop order). The worker pool splits C into column
 // panels (or row panels when N is narrow) and every thread runs this on its part, so each element of C is summed
@@ -30,8 +30,9 @@ export function gemmScratchBytes(nc: i32): usize {
   return 256 + <usize>(MC * KC * 4) + <usize>(KC * nc * 4);
 }
 
-/** Points this instance's packing buffers at [ptr, ptr + bytes). */
+/** Points this instance's packing buffers at [ptr, ptr + bytes) and writes the shared constant tables. */
 export function gemmSetScratch(ptr: usize, bytes: usize): void {
+  initConstants();
   tile = ptr;
   packA = ptr + 256;
   packB = packA + <usize>(MC * KC * 4);

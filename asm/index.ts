@@ -15,4 +15,5 @@ export {
 } from "./elementwise";
 export { gemm, gemmPart, gemmScratchBytes, gemmSetScratch } from "./gemm";
 export { rmsnormBackwardDx, rmsnormForward, rope } from "./norm";
+export { staticEnd } from "./simd";
 export { crossEntropy } from "./softmax";

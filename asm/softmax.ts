@@ -2,14 +2,14 @@ import { V } from "./simd";
 
 // Softmax-family kernels: fused cross-entropy over the vocabulary and the causal softmax rows of attention.
 
-/** Largest of x[0..n). */
+/** Largest of x[0..n) (pmax: one instruction; a NaN in x makes the exps and the loss NaN anyway). */
 function rowMax(x: usize, n: i32): f32 {
   let m0 = f32x4.splat(-Infinity);
   let m1 = m0;
   let i = 0;
   for (; i + 8 <= n; i += 8) {
-    m0 = f32x4.max(m0, v128.load(x + ((<usize>i) << 2)));
-    m1 = f32x4.max(m1, v128.load(x + ((<usize>i) << 2), 16));
+    m0 = f32x4.pmax(m0, v128.load(x + ((<usize>i) << 2)));
+    m1 = f32x4.pmax(m1, v128.load(x + ((<usize>i) << 2), 16));
   }
   let m = V.hmax(f32x4.max(m0, m1));
   for (; i < n; i++) m = max(m, load<f32>(x + ((<usize>i) << 2)));
@@ -19,21 +19,19 @@ function rowMax(x: usize, n: i32): f32 {
 /** out[i] = e^(x[i] − m) for i < n (out may be x, or 0 to only sum); returns Σ out[i] in float64. */
 function expShiftSum(x: usize, out: usize, n: i32, m: f32): f64 {
   const vm = f32x4.splat(m);
-  let s0 = f32x4.splat(0);
-  let s1 = s0;
+  let s = f32x4.splat(0);
   let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const o = (<usize>i) << 2;
-    const e0 = V.exp(f32x4.sub(v128.load(x + o), vm));
-    const e1 = V.exp(f32x4.sub(v128.load(x + o, 16), vm));
-    if (out !== 0) {
-      v128.store(out + o, e0);
-      v128.store(out + o, e1, 16);
+  // One vector per iteration: the exp's dozen registers leave no room for a second in flight.
+  if (out !== 0) {
+    for (; i + 4 <= n; i += 4) {
+      const o = (<usize>i) << 2;
+      const e = V.exp(f32x4.sub(v128.load(x + o), vm));
+      v128.store(out + o, e);
+      s = f32x4.add(s, e);
     }
-    s0 = f32x4.add(s0, e0);
-    s1 = f32x4.add(s1, e1);
+  } else {
+    for (; i + 4 <= n; i += 4) s = f32x4.add(s, V.exp(f32x4.sub(v128.load(x + ((<usize>i) << 2)), vm)));
   }
-  const s = f32x4.add(s0, s1);
   let sum = <f64>V.hsum(s);
   for (; i < n; i++) {
     const o = (<usize>i) << 2;

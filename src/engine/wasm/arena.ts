@@ -5,6 +5,8 @@ const ALIGN = 64;
 /** wasm32's limit: 65536 pages of 64 KiB. */
 const MAX_PAGES = 65536;
 let nextArenaId = 1;
+/** Allocations start here: below are the tag and the kernels' static data (asm/simd.ts staticEnd). */
+export const ARENA_START = PAGE;
 
 /**
  * The shared WebAssembly.Memory and a bump allocator over it. Buffers are never freed one by one (the model
@@ -26,9 +28,10 @@ export class Arena {
       maximum: MAX_PAGES,
       shared: true,
     });
-    // The kernels keep no static data; the first 64 KiB hold only the tag, so offset 0 is never a buffer.
+    // The first 64 KiB hold the tag (bytes 0–7) and the kernels' static data (from 1024), so offset 0 is never
+    // a buffer.
     new Int32Array(this.memory.buffer, 0, 2).set(this.tag);
-    this.top = PAGE;
+    this.top = ARENA_START;
   }
 
   /** Byte offset of a fresh zeroed, 64-byte aligned region of `bytes` bytes. */

@@ -1,5 +1,5 @@
 import type { Buf, Ops } from "../ops.js";
-import { Arena } from "./arena.js";
+import { ARENA_START, Arena } from "./arena.js";
 import { type CompiledKernels, compileKernels, type KernelVariant } from "./kernels.js";
 import { KernelPool } from "./pool.js";
 
@@ -63,6 +63,12 @@ export class WasmOps implements Ops {
     if (opts.variant && kernels.variant !== opts.variant) return null;
     const arena = new Arena();
     const probe = new WebAssembly.Instance(kernels.module, { env: { memory: arena.memory } }).exports;
+    // The kernels' static data and constant tables must fit in the 64 KiB the arena never hands out.
+    const staticEnd = (probe.staticEnd as () => number)();
+    if (!(staticEnd > 0 && staticEnd <= ARENA_START))
+      throw new Error(
+        `kernel static data overlaps the arena (end ${staticEnd}, arena starts at ${ARENA_START})`,
+      );
     const scratchBytes = (probe.gemmScratchBytes as (nc: number) => number)(NC_MAX);
     const scratch: { ptr: number; bytes: number }[] = [];
     for (let t = 0; t < threads; t++)
