@@ -45,6 +45,8 @@ export interface PlateauStretch {
    * within ±τ but its interval is wider than that" (a probable plateau).
    */
   confirmed: boolean;
+  /** Start of the first window whose whole interval lies within the tolerance (≥ from). */
+  confirmedFrom?: number;
   mk: { p: number; z: number; senPerDoubling: number; trend: string };
 }
 
@@ -251,25 +253,31 @@ export class RunAnalysis {
   }
 
   /**
-   * Change points of the working copy: PELT with the piecewise-linear cost against log step, penalty = BIC
-   * (3 parameters per change, σ from the MAD of differences), raised until at most 8 remain — a smooth power
+   * Change points of the working copy after the initial descent: PELT with the piecewise-linear cost, penalty = BIC
+   * (3 parameters per change, σ from the MAD of differences), raised until at most 6 remain — a smooth power
    * law is not a sequence of events, and a chart with 30 markers says nothing.
    */
   get changePoints(): number[] {
     return this.memo("changePoints", () => {
       const w = this.work;
-      const n = w.y.length;
+      // after the initial descent: its curvature is not an event
+      const t = this.train;
+      const startStep = t ? t.step[initialDescentEnd(t)] : 0;
+      let i0 = 0;
+      while (i0 < w.x.length && w.x[i0] < startStep) i0++;
+      const y = w.y.subarray(i0);
+      const n = y.length;
       if (n < 30) return [];
-      const minSize = Math.max(5, Math.floor(n / 50));
-      let pen = bicPenalty(w.y, 3);
+      const minSize = Math.max(5, Math.floor(n / 25));
+      let pen = bicPenalty(y, 3);
       if (!(pen > 0)) pen = 1e-12;
       let cps: number[] = [];
       for (let k = 0; k < 30; k++) {
-        cps = pelt(w.y, { penalty: pen, model: "linear", minSize }).changePoints;
-        if (cps.length <= 8) break;
+        cps = pelt(y, { penalty: pen, model: "linear", minSize }).changePoints;
+        if (cps.length <= 6) break;
         pen *= 2;
       }
-      return cps.map((i) => Math.round(w.x[i]));
+      return cps.map((i) => Math.round(w.x[i0 + i]));
     });
   }
 
@@ -341,19 +349,18 @@ export class RunAnalysis {
       }
       return undefined;
     };
-    let confirmed = true;
-    let found = pick((v) => v.fit.ciLow > -v.tol && v.fit.ciLow <= v.tol);
-    if (!found) {
-      confirmed = false;
-      // a probable plateau must not be a short noisy tail: the next longer window must be nearly as flat
-      found = pick(
-        (v, k) =>
-          v.sel.length >= 30 &&
-          Math.abs(v.fit.slope) < v.tol &&
-          v.fit.ciHigh - v.fit.slope < 3 * v.tol &&
-          (k === 0 || Math.abs(wins[k - 1].fit.slope) < 2 * v.tol),
-      );
-    }
+    const isConfirmed = (v: (typeof wins)[number]) =>
+      v.fit.ciLow > -v.tol && v.fit.ciLow <= v.tol && v.fit.slope < v.tol;
+    // a probable plateau must not be a short noisy tail: the next longer window must be nearly as flat
+    const isProbable = (v: (typeof wins)[number], k: number) =>
+      v.sel.length >= 30 &&
+      Math.abs(v.fit.slope) < v.tol &&
+      v.fit.ciHigh - v.fit.slope < 3 * v.tol &&
+      (k === 0 || Math.abs(wins[k - 1].fit.slope) < 2 * v.tol);
+    const found = pick((v, k) => isConfirmed(v) || isProbable(v, k));
+    // confirmed when this window, or a later one within it, has its whole interval inside the tolerance
+    const firstConfirmed = found ? wins.slice(wins.indexOf(found)).find(isConfirmed) : undefined;
+    const confirmed = firstConfirmed !== undefined;
     if (!found) return undefined;
     const sel = found.sel.length > 400 ? thin(found.sel, 400) : found.sel;
     const ys = sel.map((i) => w.y[i]);
@@ -369,6 +376,7 @@ export class RunAnalysis {
       slope: found.fit,
       tolerance: found.tol,
       confirmed,
+      confirmedFrom: firstConfirmed ? w.x[firstConfirmed.sel[0]] : undefined,
       mk: { p: mk.p, z: mk.z, senPerDoubling: sen.slope, trend: mk.trend },
     };
   }

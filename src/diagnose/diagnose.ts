@@ -67,7 +67,6 @@ function runSummary(d: RunDiagnosis): RunSummaryJson {
   const m = d.analysis.run.manifest;
   return {
     id: m.id,
-    name: m.name,
     source: m.source.path ?? m.source.kind,
     format: m.source.format ?? (m.source.kind === "plateau" ? "plateau-run" : "unknown"),
     series: d.analysis.run.seriesNames(),

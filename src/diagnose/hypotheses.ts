@@ -44,6 +44,10 @@ const SUPPORT: Record<string, Partial<Record<Cause, number>>> = {
 const AGAINST: Record<string, Partial<Record<Cause, number>>> = {
   nan: { "not-a-problem": 0.9 },
   frozen: { "not-a-problem": 0.95, capacity: 0.6, "data-quality": 0.4 },
+  spikes: { "not-a-problem": 0.6 },
+  "lr-too-high": { "not-a-problem": 0.7 },
+  "config-fp16": { "not-a-problem": 0.3 },
+  "epoch-drops": { "not-a-problem": 0.4 },
   divergence: { "not-a-problem": 0.9, capacity: 0.4 },
   "lr-too-low": { capacity: 0.4, "not-a-problem": 0.5 },
   memorization: { capacity: 0.5, "pipeline-bug": 0.4 },
@@ -124,9 +128,11 @@ function dataArg(a: RunAnalysis): string {
   return quoteArg(a.facts.data?.path ?? "<DATA>");
 }
 
+/** The run's last checkpoint (checkpoint events carry their folder), else a placeholder. */
 function checkpointArg(a: RunAnalysis): string {
-  const ck = (a.facts as Record<string, unknown>).last_checkpoint;
-  return quoteArg(typeof ck === "string" ? ck : "<CHECKPOINT>");
+  let path: string | undefined;
+  for (const ev of a.run.events) if (ev.kind === "checkpoint") path = ev.path;
+  return quoteArg(path ?? "<CHECKPOINT>");
 }
 
 function quoteArg(s: string): string {
@@ -199,8 +205,15 @@ function nextStep(
         `--data ${data} -n 1000 --epochs 10`,
         "a working pipeline drives the loss on 1,000 samples toward 0 in 10 epochs and reproduces them; if it cannot, the bug is in data, labels, masks or the optimizer (MedicalGPT#426)",
       );
-    case "not-a-problem":
-      if (has(findings, "schedule-plateau") || a.learningCurve?.lrKnownConstant)
+    case "not-a-problem": {
+      const sp = has(findings, "schedule-plateau");
+      if (sp && sp.evidence.decay_gain === undefined)
+        return mk(
+          "cooldown",
+          `--checkpoint ${checkpointArg(a)}`,
+          "a short LR decay cashes in what a constant LR leaves on the table; if it does, the plateau was the schedule",
+        );
+      if (!sp && a.learningCurve?.lrKnownConstant)
         return mk(
           "cooldown",
           `--checkpoint ${checkpointArg(a)}`,
@@ -209,7 +222,10 @@ function nextStep(
       return mk(
         "doctor",
         `--run ${quoteArg(a.run.manifest.source.path ?? "<LOGS>")}${a.facts.data?.path ? ` --data ${data}` : ""}`,
-        "run the whole method to confirm: diagnosis, data audit, overfit test and the experiments the ranking calls for",
+        sp
+          ? "the decay already cashed in the schedule's gain; the whole method (data audit, overfit test, capacity and data probes) shows what would lower the loss further"
+          : "run the whole method to confirm: diagnosis, data audit, overfit test and the experiments the ranking calls for",
       );
+    }
   }
 }

@@ -1,5 +1,6 @@
 export * from "./analysis.js";
 export * from "./curve.js";
+export * from "./demo.js";
 export * from "./diagnose.js";
 export * from "./facts.js";
 export * from "./hypotheses.js";

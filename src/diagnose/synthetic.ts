@@ -61,15 +61,56 @@ const LN_V = Math.log(QWEN_VOCAB);
 /** A usual peak LR for a ~1.1B model (GPT-3's 1.3B used 2e-4; TinyLlama 4e-4). */
 const GOOD_LR = 3e-4;
 
-type LrShape = "cosine" | "constant" | "wsd";
+export type LrShape = "cosine" | "constant" | "wsd";
 
-interface CurveParams {
+/**
+ * The learning curve's parameters: LR shape and peak, the loss floor E, the power α and scale u₀ of the
+ * progress in LR area, and the annealing bonus C a full decay cashes in.
+ */
+export interface CurveParams {
   shape: LrShape;
   peak: number;
   E: number;
   alpha: number;
   u0: number;
   C: number;
+}
+
+/**
+ * The per-step loss and LR of a run (index = step, 0..steps): L = E + (ln V − E)·(1 + S₁/u₀)^(−α) − C·m(s),
+ * S₁ the LR area (relative to a usual LR, over the run length), m a slow average (2% of the run) of how far the LR
+ * has decayed from its peak. Cosine decays to 10% of the peak; WSD holds the peak for 75% of the run then decays
+ * linearly to 0. `edit` may change each step's loss (spikes, divergence, epoch drops).
+ */
+export function simulateLoss(
+  p: CurveParams & { steps: number; warmup: number; lnV?: number },
+  edit: (step: number, loss: number) => number = (_s, L) => L,
+): { loss: Float64Array; lr: Float64Array } {
+  const T = p.steps;
+  const warm = Math.max(1, p.warmup);
+  const L0 = p.lnV ?? LN_V;
+  const lrAt = (s: number): number => {
+    if (s < warm) return (p.peak * (s + 1)) / warm;
+    if (p.shape === "constant") return p.peak;
+    if (p.shape === "cosine")
+      return p.peak * (0.1 + 0.45 * (1 + Math.cos((Math.PI * (s - warm)) / (T - warm))));
+    const d = Math.round(0.75 * T);
+    return s < d ? p.peak : p.peak * Math.max(0, (T - s) / (T - d));
+  };
+  const loss = new Float64Array(T + 1);
+  const lr = new Float64Array(T + 1);
+  let area = 0;
+  let anneal = 0;
+  const annealRate = 1 / Math.max(1, 0.02 * T);
+  for (let s = 0; s <= T; s++) {
+    lr[s] = lrAt(s);
+    area += lr[s] / GOOD_LR / T;
+    anneal += (Math.max(0, 1 - lr[s] / p.peak) - anneal) * annealRate;
+    let L = p.E + (L0 - p.E) * (1 + area / p.u0) ** -p.alpha;
+    if (s >= warm) L -= p.C * anneal;
+    loss[s] = edit(s, L);
+  }
+  return { loss, lr };
 }
 
 export function syntheticRun(o: SyntheticOptions): SyntheticRun {
@@ -207,29 +248,11 @@ export function syntheticRun(o: SyntheticOptions): SyntheticRun {
 
   // --- the per-step true loss -----------------------------------------------------------------------------
   const warm = Math.max(1, Math.round(0.02 * T));
-  const lrAt = (s: number): number => {
-    if (s < warm) return (p.peak * (s + 1)) / warm;
-    if (p.shape === "constant") return p.peak;
-    if (p.shape === "cosine")
-      return p.peak * (0.1 + 0.45 * (1 + Math.cos((Math.PI * (s - warm)) / (T - warm))));
-    const d = Math.round(0.75 * T);
-    return s < d ? p.peak : p.peak * Math.max(0, (T - s) / (T - d));
-  };
-  const trueLoss = new Float64Array(T + 1);
-  const lr = new Float64Array(T + 1);
-  let area = 0;
-  let anneal = 0;
-  const annealRate = 1 / Math.max(1, 0.02 * T);
-  for (let s = 0; s <= T; s++) {
-    lr[s] = lrAt(s);
-    area += lr[s] / GOOD_LR / T;
-    anneal += (Math.max(0, 1 - lr[s] / p.peak) - anneal) * annealRate;
-    let L = p.E + (LN_V - p.E) * (1 + area / p.u0) ** -p.alpha;
-    if (s >= warm) L -= p.C * anneal;
-    L = extra(s, L);
-    for (const sp of spikeAt) if (s >= sp.s) L += sp.h * Math.exp(-(s - sp.s) / sp.tau);
-    trueLoss[s] = frozen ? 11.0666 : L;
-  }
+  const { loss: trueLoss, lr } = simulateLoss({ ...p, steps: T, warmup: warm }, (s, L) => {
+    let v = extra(s, L);
+    for (const sp of spikeAt) if (s >= sp.s) v += sp.h * Math.exp(-(s - sp.s) / sp.tau);
+    return frozen ? 11.0666 : v;
+  });
   const prefix = new Float64Array(T + 2);
   for (let s = 0; s <= T; s++) prefix[s + 1] = prefix[s] + trueLoss[s];
 

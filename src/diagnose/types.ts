@@ -61,7 +61,6 @@ export interface Hypothesis {
 
 export interface RunSummaryJson {
   id: string;
-  name: string;
   source: string;
   format: string;
   series: string[];

@@ -52,9 +52,10 @@ export const plateauRule: Rule = {
           "plateau",
           "warning",
           conf,
-          `${p.confirmed ? "Plateau" : "Probable plateau (the noise is too large to confirm it)"} since step ${fmtStep(p.from)} at ${f2(p.level)}: ${f3(p.slope.slope)} nats per doubling of steps (95% CI ${f3(p.slope.ciLow)} to ${f3(p.slope.ciHigh)}; tolerance ±${f3(p.tolerance)}), Mann–Kendall p = ${f2(p.mk.p)}; LR ${lrState} there${fitText}`,
+          `${p.confirmed ? "Plateau" : "Probable plateau (its 95% interval reaches past the tolerance)"} since step ${fmtStep(p.from)}${p.confirmed && p.confirmedFrom !== undefined && p.confirmedFrom > p.from ? ` (interval within tolerance from step ${fmtStep(p.confirmedFrom)})` : ""} at ${f2(p.level)}: ${f3(p.slope.slope)} nats per doubling of steps (95% CI ${f3(p.slope.ciLow)} to ${f3(p.slope.ciHigh)}; tolerance ±${f3(p.tolerance)}), Mann–Kendall p = ${f2(p.mk.p)}; LR ${lrState} there${fitText}`,
           {
             confirmed: p.confirmed,
+            confirmed_from: p.confirmedFrom,
             start_step: p.from,
             end_step: p.to,
             level: p.level,
