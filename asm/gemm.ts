@@ -198,27 +198,30 @@ function packBPanels(transB: bool, B: usize, ldb: i32, k0: i32, kc: i32, j0: i32
 }
 
 // Packs op(A)[i0:i0+mc, k0:k0+kc] into MR-high panels at packA: panel p holds [kc][5] (20 bytes per k, rows
-// 0–3 loaded as one vector by the kernel); rows past mc are 0.
+// 0–3 loaded as one vector by the kernel); rows past mc are 0. With a triangular `tri` only the depths the
+// kernel will read are packed (the same ranges as in gemmTri).
 // op(A)[i, k] = A[i·lda + k] (NN), or A[k·lda + i] when transA. lda in elements.
-function packAPanels(transA: bool, A: usize, lda: i32, i0: i32, mc: i32, k0: i32, kc: i32): void {
+function packAPanels(transA: bool, A: usize, lda: i32, i0: i32, mc: i32, k0: i32, kc: i32, tri: i32): void {
   const ldaB = (<usize>lda) << 2;
   const step = <usize>(MR * 4);
   for (let ip = 0; ip < mc; ip += MR) {
     const dst = packA + <usize>(ip * kc) * 4;
     const h = min(MR, mc - ip);
     const i = i0 + ip;
+    const ka = tri === TRI_A_UPPER ? min(kc, max(0, i - k0)) : 0;
+    const kb = tri === TRI_A_LOWER ? max(0, min(kc, i + MR - k0)) : kc;
     if (transA) {
-      let src = A + <usize>k0 * ldaB + ((<usize>i) << 2);
-      let d = dst;
+      let src = A + <usize>(k0 + ka) * ldaB + ((<usize>i) << 2);
+      let d = dst + <usize>ka * step;
       if (h === MR) {
-        for (let k = 0; k < kc; k++) {
+        for (let k = ka; k < kb; k++) {
           v128.store(d, v128.load(src));
           store<f32>(d, load<f32>(src, 16), 16);
           src += ldaB;
           d += step;
         }
       } else {
-        for (let k = 0; k < kc; k++) {
+        for (let k = ka; k < kb; k++) {
           for (let q = 0; q < MR; q++)
             store<f32>(d + ((<usize>q) << 2), q < h ? load<f32>(src + ((<usize>q) << 2)) : 0);
           src += ldaB;
@@ -227,9 +230,9 @@ function packAPanels(transA: bool, A: usize, lda: i32, i0: i32, mc: i32, k0: i32
       }
     } else {
       const src = A + <usize>i * ldaB + ((<usize>k0) << 2);
-      let k = 0;
+      let k = ka;
       if (h === MR) {
-        for (; k + 4 <= kc; k += 4) {
+        for (; k + 4 <= kb; k += 4) {
           const s = src + ((<usize>k) << 2);
           const r0 = v128.load(s);
           const r1 = v128.load(s + ldaB);
@@ -252,7 +255,7 @@ function packAPanels(transA: bool, A: usize, lda: i32, i0: i32, mc: i32, k0: i32
           store<f32>(d + 3 * step, load<f32>(r4, 12), 16);
         }
       }
-      for (; k < kc; k++) {
+      for (; k < kb; k++) {
         const s = src + ((<usize>k) << 2);
         const d = dst + <usize>k * step;
         for (let q = 0; q < MR; q++)
@@ -321,7 +324,7 @@ export function gemmTri(
       const betaBlock: f32 = pc === 0 ? beta : 1;
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        packAPanels(transA, A, lda, ic, mc, pc, kc);
+        packAPanels(transA, A, lda, ic, mc, pc, kc, tri);
         for (let jr = 0; jr < nc; jr += NR) {
           const pb = packB + <usize>(jr * kc) * 4;
           const nr = min(NR, nc - jr);
