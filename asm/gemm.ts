@@ -16,7 +16,9 @@ import { initConstants, V } from "./simd";
 
 const MR: i32 = 5;
 const NR: i32 = 8;
-const KC: i32 = 256;
+// Depth blocks up to 384: K = 704 takes two passes over C instead of three, and a 384-deep B panel (12 KiB) and
+// A panel (7.5 KiB) still share L1.
+const KC: i32 = 384;
 const MC: i32 = 120;
 
 // Per-instance scratch: each thread's instance points these at its own region of the shared memory.
@@ -312,7 +314,7 @@ export function gemmTri(
     return;
   }
   const ldcB = (<usize>ldc) << 2;
-  // Even K blocks no deeper than KC (704 → 3 × 235) so no block is a sliver.
+  // Even K blocks no deeper than KC (704 → 2 × 352, 1000 → 3 × 334) so no block is a sliver.
   const kBlocks = (K + KC - 1) / KC;
   const kcStep = (K + kBlocks - 1) / kBlocks;
   const ncStep = min(ncMax, ((N + NR - 1) / NR) * NR);

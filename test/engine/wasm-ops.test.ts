@@ -289,7 +289,7 @@ describe("wasm attention", () => {
     [3, 70, 4, 2, 16],
     [2, 13, 2, 2, 12],
     [1, 9, 3, 1, 5],
-    [1, 300, 2, 1, 8], // T over one 256-deep block of the GEMMs' K loop
+    [1, 400, 2, 1, 8], // T over one 384-deep block of the GEMMs' K loop
   ];
   it("causal GQA forward and backward match the reference", () => {
     for (const [B, T, H, KV, D] of CASES) {

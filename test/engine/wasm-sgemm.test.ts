@@ -39,13 +39,13 @@ function naive(
   return { ab, mag };
 }
 
-// [M, N, K]: single elements, tiles with every edge, M > 128 (two row blocks), N > M (column split),
-// K over one and two block boundaries, N above the 4096-column packing width.
+// [M, N, K]: single elements, tiles with every edge, M > 120 (two row blocks), N > M (column split),
+// K over one and two 384-deep block boundaries, N above the 4096-column packing width.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [3, 5, 7],
   [4, 8, 4],
-  [13, 17, 300],
+  [13, 17, 800],
   [33, 70, 513],
   [130, 20, 40],
   [257, 19, 64],

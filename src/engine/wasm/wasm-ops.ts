@@ -7,7 +7,7 @@ import { KernelPool } from "./pool.js";
 const CHUNK = 8192;
 const MR = 5;
 const NR = 8;
-/** Widest column block one thread packs at a time: KC × 4096 floats of scratch (4 MiB) per thread. */
+/** Widest column block one thread packs at a time: KC × 4096 floats of scratch (6 MiB) per thread. */
 const NC_MAX = 4096;
 /** Below this many multiply-adds an sgemm runs on the main thread alone (a wake-up costs ~10–50 µs). */
 const GEMM_SERIAL_MACS = 1 << 18;
