@@ -17,13 +17,17 @@ export interface CreateOpsOptions {
 
 /**
  * The compute backend for the engine. WebAssembly SIMD by default; when the runtime lacks SIMD it falls back to
- * the reference with a one-line note. Call dispose() when done (it stops the worker threads).
+ * the reference with a one-line note. Call dispose() when done (it stops the worker threads). `wasm` is the
+ * WebAssembly backend's constructor (replaced in tests to see the fallback).
  */
-export async function createOps(opts: CreateOpsOptions = {}): Promise<Ops> {
+export async function createOps(
+  opts: CreateOpsOptions = {},
+  wasm: (o: { threads: number; variant?: KernelVariant }) => Promise<Ops | null> = (o) => WasmOps.create(o),
+): Promise<Ops> {
   const backend = opts.backend ?? "wasm";
   if (backend === "ref") return createRefOps("f32");
   const threads = opts.threads ?? availableParallelism();
-  const ops = await WasmOps.create({ threads, variant: opts.variant });
+  const ops = await wasm({ threads, variant: opts.variant });
   if (ops) return ops;
   const note = opts.note ?? ((line: string) => process.stderr.write(`${line}\n`));
   note(

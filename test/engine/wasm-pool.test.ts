@@ -83,6 +83,16 @@ describe("createOps", () => {
     expect(ref.name).toBe("ts-ref f32");
   });
 
+  it("falls back to the reference with a one-line note when the runtime has no WebAssembly SIMD", async () => {
+    const notes: string[] = [];
+    const ops = await createOps({ note: (l) => notes.push(l) }, async () => null);
+    expect(ops.name).toBe("ts-ref f32");
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(
+      /^note: this runtime has no WebAssembly SIMD; using the plain TypeScript backend/,
+    );
+  });
+
   it("the plain-SIMD build (no fused multiply-add) computes the same sgemm to float32 accuracy", async () => {
     const plain = await WasmOps.create({ threads: 2, variant: "simd" });
     expect(plain).not.toBeNull();
