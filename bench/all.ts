@@ -1,4 +1,5 @@
 import { benchData } from "./data.js";
+import { benchData } from "./data.js";
 import { benchEngine } from "./engine.js";
 import { benchKernels } from "./engine-kernels.js";
 import { benchIngest } from "./ingest.js";
@@ -9,6 +10,7 @@ import { benchTokenizer } from "./tokenizer.js";
 const benches: [string, () => Promise<void>][] = [
   ["runs", benchRuns],
   ["tokenizer", benchTokenizer],
+  ["data", benchData],
   ["data", benchData],
   ["ingest", benchIngest],
   ["engine", benchEngine],

@@ -2,7 +2,7 @@ import { MINHASH_DEFAULTS, type MinHashConfig, MinHasher } from "../dedup/minhas
 import type { Calibration } from "../lm/calibration.js";
 import { CharLm, type CharLmData } from "../lm/char-lm.js";
 import { parsePresets } from "../rules/presets.js";
-import { applyRules, type NoiseKind, type Rule } from "../rules/rule.js";
+import { type NoiseKind, type Rule, RuleSet } from "../rules/rule.js";
 import { DocView } from "../rules/view.js";
 import { LANGS } from "../signals/profile.js";
 import { combineScore, SCORE_PARTS, scoreParts } from "./score.js";
@@ -75,7 +75,7 @@ export class Analyzer {
   readonly view = new DocView();
   readonly flags: string[];
   private readonly bit = new Map<string, number>();
-  private readonly rules: Rule[];
+  private readonly rules: RuleSet;
   private readonly hasher: MinHasher | null;
   private readonly lm: CharLm | null;
   readonly bandsPerDoc: number;
@@ -84,7 +84,7 @@ export class Analyzer {
   constructor(readonly init: AnalyzerInit) {
     const reg = flagRegistry(init.presets);
     this.flags = reg.flags;
-    this.rules = reg.rules;
+    this.rules = new RuleSet(reg.rules);
     for (let i = 0; i < reg.flags.length; i++) this.bit.set(reg.flags[i], i);
     this.hasher = init.minhash ? new MinHasher(init.minhash) : null;
     this.bandsPerDoc = init.minhash ? init.minhash.bands : 0;
@@ -118,7 +118,7 @@ export class Analyzer {
     const flags = this.flagBuf;
     flags.length = 0;
     // Rules first (they fill the view's lazily computed groups the score reuses).
-    applyRules(this.rules, d, flags);
+    this.rules.apply(d, flags);
     const lang = d.prof.lang;
     const cal = this.init.calibration[lang];
     out.bucket[i] = -1;

@@ -1,14 +1,16 @@
 /**
  * A growable open-addressing table from 64-bit keys (two 32-bit lanes) to 32-bit values, in typed arrays:
- * 12 bytes a slot, kept at most 70% full, so ~17 bytes per key on average over the doubling cycle (12/0.7 at
- * its fullest, 12/0.35 right after growing). `maxBytes` bounds its memory: once the next growth would pass it,
- * the table stops accepting new keys (lookups still work) and `full` says so.
+ * 12 bytes a slot (value 0xFFFFFFFF marks an empty slot, so values go up to 2^32 − 2), kept at most 80% full,
+ * so 15–30 bytes per key over the doubling cycle. `maxBytes` bounds its memory: once the next growth would
+ * pass it, the table stops accepting new keys (lookups still work) and `full` says so.
  */
+const EMPTY = 0xffffffff;
+const SLOT_BYTES = 12;
+
 export class KeyTable {
   private k1: Int32Array;
   private k2: Int32Array;
   private vals: Uint32Array;
-  private used: Uint8Array;
   private mask: number;
   size = 0;
   full = false;
@@ -17,26 +19,27 @@ export class KeyTable {
     private readonly maxBytes = Number.POSITIVE_INFINITY,
     capacity = 1 << 16,
   ) {
-    while (capacity > 16 && capacity * 13 > maxBytes) capacity >>= 1;
+    while (capacity > 16 && capacity * SLOT_BYTES > maxBytes) capacity >>= 1;
     this.mask = capacity - 1;
     this.k1 = new Int32Array(capacity);
     this.k2 = new Int32Array(capacity);
-    this.vals = new Uint32Array(capacity);
-    this.used = new Uint8Array(capacity);
+    this.vals = new Uint32Array(capacity).fill(EMPTY);
   }
 
   get bytes(): number {
-    return (this.mask + 1) * 13;
+    return (this.mask + 1) * SLOT_BYTES;
   }
 
+  /** The value stored for the key, or -1. */
   get(a: number, b: number): number {
     a |= 0;
     b |= 0;
     const mask = this.mask;
     let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
     for (;;) {
-      if (!this.used[i]) return -1;
-      if (this.k1[i] === a && this.k2[i] === b) return this.vals[i];
+      const v = this.vals[i];
+      if (v === EMPTY) return -1;
+      if (this.k1[i] === a && this.k2[i] === b) return v;
       i = (i + 1) & mask;
     }
   }
@@ -45,8 +48,8 @@ export class KeyTable {
   set(a: number, b: number, value: number): boolean {
     a |= 0;
     b |= 0;
-    if ((this.size + 1) * 10 > (this.mask + 1) * 7) {
-      if ((this.mask + 1) * 2 * 13 > this.maxBytes) {
+    if ((this.size + 1) * 5 > (this.mask + 1) * 4) {
+      if ((this.mask + 1) * 2 * SLOT_BYTES > this.maxBytes) {
         this.full = true;
         return false;
       }
@@ -55,8 +58,7 @@ export class KeyTable {
     const mask = this.mask;
     let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
     for (;;) {
-      if (!this.used[i]) {
-        this.used[i] = 1;
+      if (this.vals[i] === EMPTY) {
         this.k1[i] = a;
         this.k2[i] = b;
         this.vals[i] = value;
@@ -69,22 +71,18 @@ export class KeyTable {
   }
 
   private rehash(cap: number): void {
-    const { k1, k2, vals, used } = this;
+    const { k1, k2, vals } = this;
     this.mask = cap - 1;
     this.k1 = new Int32Array(cap);
     this.k2 = new Int32Array(cap);
-    this.vals = new Uint32Array(cap);
-    this.used = new Uint8Array(cap);
-    this.size = 0;
-    for (let i = 0; i < used.length; i++) {
-      if (!used[i]) continue;
+    this.vals = new Uint32Array(cap).fill(EMPTY);
+    for (let i = 0; i < vals.length; i++) {
+      if (vals[i] === EMPTY) continue;
       let j = (k1[i] ^ Math.imul(k2[i], 0x9e3779b1)) & this.mask;
-      while (this.used[j]) j = (j + 1) & this.mask;
-      this.used[j] = 1;
+      while (this.vals[j] !== EMPTY) j = (j + 1) & this.mask;
       this.k1[j] = k1[i];
       this.k2[j] = k2[i];
       this.vals[j] = vals[i];
-      this.size++;
     }
   }
 }

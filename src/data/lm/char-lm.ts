@@ -72,11 +72,13 @@ export class CharLm {
 
   /** ln p3(c | a b) for ids. */
   logProb(a: number, b: number, c: number): number {
-    const l3 = this.t3.get(key3(a, b, c), ABSENT);
+    // Keys: trigram (a·65536 + b, c), bigram (b, c), histories (a, b) and (0, b) — see key2/key3.
+    const ab = a * 65536 + b;
+    const l3 = this.t3.get(ab, c, ABSENT);
     if (l3 !== ABSENT) return l3;
-    let l2 = this.t2.get(key2(b, c), ABSENT);
-    if (l2 === ABSENT) l2 = this.ctx1.get(b, 0) + this.data.logP1[c];
-    return this.ctx2.get(key2(a, b), 0) + l2;
+    let l2 = this.t2.get(b, c, ABSENT);
+    if (l2 === ABSENT) l2 = this.ctx1.get(0, b, 0) + this.data.logP1[c];
+    return this.ctx2.get(a, b, 0) + l2;
   }
 
   /** Perplexity of a text (normalised as in training; the loop inlines forEachNormalised for speed). */
@@ -222,16 +224,17 @@ export class CharLm {
     return new CharLm({
       vocab: Int32Array.from(vocabList),
       logP1,
-      t3: NumMap.from(t3).data,
-      t2: NumMap.from(t2).data,
-      ctx2: NumMap.from(ctx2).data,
-      ctx1: NumMap.from(ctx1).data,
+      t3: NumMap.from(t3, split16).data,
+      t2: NumMap.from(t2, split16).data,
+      ctx2: NumMap.from(ctx2, split16).data,
+      ctx1: NumMap.from(ctx1, lowOnly).data,
       discounts: [d1, d2, d3],
       trainedChars: total,
     });
   }
 }
 
+/** Training keys pack 16-bit ids: (b, c) → b·65536 + c; (a, b, c) → a·2^32 + b·65536 + c (48 bits, exact). */
 function key2(b: number, c: number): number {
   return b * 65536 + c;
 }
@@ -239,6 +242,10 @@ function key2(b: number, c: number): number {
 function key3(a: number, b: number, c: number): number {
   return a * 4294967296 + b * 65536 + c;
 }
+
+/** Lookup lanes: the packed key's high part and its low 16 bits. */
+const split16 = (k: number): [number, number] => [Math.floor(k / 65536), k % 65536];
+const lowOnly = (k: number): [number, number] => [0, k];
 
 /** D = n1 / (n1 + 2·n2) from the counts of n-grams seen once and twice (Ney et al. 1994). */
 function discount(counts: Iterable<number>): number {

@@ -1,59 +1,72 @@
 /**
- * A frozen open-addressing hash map from integer keys below 2^53 to float32 values, in two typed arrays so a
- * model built in the main thread can be posted to workers as plain buffers. Built once from a Map, then only
- * read: get() is one multiply-hash and (almost always) one probe.
+ * A frozen open-addressing hash map from keys of two int32 lanes (hi, lo ≥ 0) to float32 values, in typed
+ * arrays so a model built in the main thread can be posted to workers as plain buffers. Built once from a Map,
+ * then only read: get() is integer arithmetic and (almost always) one probe.
  */
 export interface NumMapData {
-  keys: Float64Array;
+  hi: Int32Array;
+  lo: Int32Array;
   vals: Float32Array;
 }
 
+/** lo is never negative for a real key (character ids and id pairs below 2^31). */
 const EMPTY = -1;
 
 export class NumMap {
   private readonly mask: number;
+  private readonly hi: Int32Array;
+  private readonly lo: Int32Array;
+  private readonly vals: Float32Array;
+
   constructor(readonly data: NumMapData) {
-    this.mask = data.keys.length - 1;
+    this.mask = data.lo.length - 1;
+    this.hi = data.hi;
+    this.lo = data.lo;
+    this.vals = data.vals;
   }
 
-  static from(entries: Map<number, number>): NumMap {
+  /** Build from a Map whose number keys split into (hi, lo) by `split`. */
+  static from(entries: Map<number, number>, split: (key: number) => [number, number]): NumMap {
     let cap = 16;
     while (cap < entries.size * 2) cap *= 2;
-    const keys = new Float64Array(cap).fill(EMPTY);
+    const hi = new Int32Array(cap);
+    const lo = new Int32Array(cap).fill(EMPTY);
     const vals = new Float32Array(cap);
     const mask = cap - 1;
     for (const [k, v] of entries) {
-      let i = slot(k) & mask;
-      while (keys[i] !== EMPTY) i = (i + 1) & mask;
-      keys[i] = k;
+      const [hk, lk] = split(k);
+      const h = hk | 0;
+      const l = lk | 0;
+      let i = slot(h, l) & mask;
+      while (lo[i] !== EMPTY) i = (i + 1) & mask;
+      hi[i] = h;
+      lo[i] = l;
       vals[i] = v;
     }
-    return new NumMap({ keys, vals });
+    return new NumMap({ hi, lo, vals });
   }
 
   get size(): number {
     let n = 0;
-    for (const k of this.data.keys) if (k !== EMPTY) n++;
+    for (const l of this.lo) if (l !== EMPTY) n++;
     return n;
   }
 
-  /** The value for `key`, or `missing`. */
-  get(key: number, missing: number): number {
-    const keys = this.data.keys;
-    let i = slot(key) & this.mask;
+  /** The value for (hi, lo), or `missing`. Lanes are compared as int32. */
+  get(hi: number, lo: number, missing: number): number {
+    hi |= 0;
+    const mask = this.mask;
+    let i = slot(hi, lo) & mask;
     for (;;) {
-      const k = keys[i];
-      if (k === key) return this.data.vals[i];
-      if (k === EMPTY) return missing;
-      i = (i + 1) & this.mask;
+      const l = this.lo[i];
+      if (l === lo && this.hi[i] === hi) return this.vals[i];
+      if (l === EMPTY) return missing;
+      i = (i + 1) & mask;
     }
   }
 }
 
-/** Mix the high and low 32-bit halves of a key below 2^53. */
-function slot(k: number): number {
-  const lo = k >>> 0;
-  const hi = (k / 4294967296) >>> 0;
+function slot(hi: number, lo: number): number {
   let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
   h ^= h >>> 15;
   return h;

@@ -63,6 +63,33 @@ export function describeRule(r: Rule): {
   };
 }
 
+/**
+ * Rules pre-sorted by language, so a document pays one lookup instead of a language test per rule. Order
+ * within a language follows the rule list (a group's first failing rule is the one reported).
+ */
+export class RuleSet {
+  private readonly byLang = new Map<Lang, Rule[]>();
+  constructor(readonly rules: readonly Rule[]) {}
+
+  apply(d: DocView, out: string[] = []): string[] {
+    const lang = d.prof.lang;
+    let list = this.byLang.get(lang);
+    if (!list) {
+      list = this.rules.filter((r) => !r.langs || r.langs.includes(lang));
+      this.byLang.set(lang, list);
+    }
+    let fired: object[] | undefined;
+    for (const r of list) {
+      if (r.group && fired?.includes(r.group)) continue;
+      if (r.check(d)) {
+        if (!out.includes(r.flag)) out.push(r.flag);
+        if (r.group) (fired ??= []).push(r.group);
+      }
+    }
+    return out;
+  }
+}
+
 /** Run the rules on a document; a rule restricted to some languages is skipped for the others. */
 export function applyRules(rules: readonly Rule[], d: DocView, out: string[] = []): string[] {
   let fired: object[] | undefined;

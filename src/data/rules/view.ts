@@ -13,7 +13,8 @@ import { RepetitionStats } from "../signals/repetition.js";
 export class DocView {
   readonly sig = new DocSignals();
   private _rep?: RepetitionStats;
-  private _prof?: Profile;
+  /** The script-level profile: every rule set and the score need it, so it is computed with the pass. */
+  prof!: Profile;
   private _markup?: MarkupStats;
   private readonly _gq = new Map<StopWords, GopherQualityStats>();
   private readonly _fw = new Map<string, FineWebStats>();
@@ -23,8 +24,8 @@ export class DocView {
 
   reset(text: string): this {
     this.sig.reset(text);
+    this.prof = profile(this.sig);
     this._rep = undefined;
-    this._prof = undefined;
     this._markup = undefined;
     this._gq.clear();
     this._fw.clear();
@@ -40,11 +41,6 @@ export class DocView {
   get rep(): RepetitionStats {
     this._rep ??= new RepetitionStats(this.sig);
     return this._rep;
-  }
-
-  get prof(): Profile {
-    this._prof ??= profile(this.sig);
-    return this._prof;
   }
 
   get markup(): MarkupStats {

@@ -82,6 +82,7 @@ export class DocSignals {
   lineStart = new Int32Array(16);
   lineEnd = new Int32Array(16);
   lineLen = new Int32Array(16);
+  /** Polynomial hash lanes of each line (filled only when the document has more than one line). */
   lineP1 = new Int32Array(16);
   lineP2 = new Int32Array(16);
   /** 1 when the line has a non-whitespace character. */
@@ -149,21 +150,11 @@ export class DocSignals {
     this.tokN2[i] = fmix32(n2 + len);
   }
 
-  private emitLine(
-    i: number,
-    start: number,
-    end: number,
-    len: number,
-    p1: number,
-    p2: number,
-    content: number,
-  ): void {
+  private emitLine(i: number, start: number, end: number, len: number, content: number): void {
     if (i >= this.lineStart.length) this.grow(0, i * 2 + 16);
     this.lineStart[i] = start;
     this.lineEnd[i] = end;
     this.lineLen[i] = len;
-    this.lineP1[i] = p1;
-    this.lineP2[i] = p2;
     this.lineContent[i] = content;
   }
 
@@ -198,8 +189,6 @@ export class DocSignals {
     let nLines = 0;
     let lStart = 0;
     let lLen = 0;
-    let lp1 = 0;
-    let lp2 = 0;
     let lContent = 0;
 
     for (let i = 0; i < n; i++) {
@@ -224,33 +213,23 @@ export class DocSignals {
         }
         if (c === 10) {
           newlines++;
-          this.emitLine(nLines++, lStart, i, lLen, lp1, lp2, lContent);
+          this.emitLine(nLines++, lStart, i, lLen, lContent);
           lStart = i + 1;
           lLen = 0;
-          lp1 = 0;
-          lp2 = 0;
           lContent = 0;
           continue;
         }
         if (c === 0x0d || c === 0x0b || c === 0x0c || c === 0x85 || c === 0x2028 || c === 0x2029)
           otherBreaks = true;
         lLen++;
-        lp1 = Math.imul(lp1, B1) + c;
-        lp2 = Math.imul(lp2, B2) + c;
         continue;
       }
       lLen++;
-      lp1 = Math.imul(lp1, B1) + c;
-      lp2 = Math.imul(lp2, B2) + c;
       lContent = 1;
       if (c >= 0xc0 && c <= 0xff) latin1Leads++;
       else if (c === 0x23) hashes++;
       else if (c >= 0x1c && c <= 0x1e) otherBreaks = true;
       const d = width === 2 ? text.charCodeAt(i + 1) : 0;
-      if (width === 2) {
-        lp1 = Math.imul(lp1, B1) + d;
-        lp2 = Math.imul(lp2, B2) + d;
-      }
 
       if (k === C.han || k === C.kana) {
         if (tKind >= 0) {
@@ -333,7 +312,21 @@ export class DocSignals {
       }
     }
     if (tKind >= 0) this.emitToken(nTok++, tStart, n, tLen, tKind, tFlags, tp1, tp2, tn1, tn2);
-    this.emitLine(nLines++, lStart, n, lLen, lp1, lp2, lContent);
+    this.emitLine(nLines++, lStart, n, lLen, lContent);
+    // Line hashes only matter when there are lines to compare (one-line documents are the common case).
+    if (nLines > 1) {
+      for (let l = 0; l < nLines; l++) {
+        let a = 0;
+        let b = 0;
+        for (let i = this.lineStart[l]; i < this.lineEnd[l]; i++) {
+          const c = text.charCodeAt(i);
+          a = Math.imul(a, B1) + c;
+          b = Math.imul(b, B2) + c;
+        }
+        this.lineP1[l] = a;
+        this.lineP2[l] = b;
+      }
+    }
 
     // The normalised word sequence (punctuation dropped) → the exact-dedup hash.
     let d1 = H1_INIT;

@@ -22,8 +22,11 @@ export class RepetitionStats {
   /** Per n: [chars fraction, span fraction, count]. */
   private readonly top = new Map<number, [number, number, number]>();
   private readonly dup = new Map<number, number>();
-  /** Smallest n whose duplicated-n-gram scan found no repeat (then no longer n-gram repeats either). */
-  private noRepeatFrom = Number.POSITIVE_INFINITY;
+  /**
+   * Smallest n known to have no repeated n-gram (a top-n-gram count of 1, or a duplicated-n-gram scan with no
+   * hit, which then visited every position): no longer n-gram can repeat either.
+   */
+  private distinctFrom = Number.POSITIVE_INFINITY;
 
   constructor(private readonly s: DocSignals) {
     if (s.nChars === 0) return;
@@ -56,11 +59,10 @@ export class RepetitionStats {
     if (v === undefined) {
       const s = this.s;
       if (s.nTok < n || s.nChars === 0) v = Number.NaN;
-      // A scan that found no repeated m-gram visited every position, so no longer n-gram repeats either.
-      else if (n > this.noRepeatFrom) v = 0;
+      else if (n >= this.distinctFrom) v = 0;
       else {
         v = duplicatedNgramChars(s, n) / s.nChars;
-        if (v === 0 && n < this.noRepeatFrom) this.noRepeatFrom = n;
+        if (v === 0 && n < this.distinctFrom) this.distinctFrom = n;
       }
       this.dup.set(n, v);
     }
@@ -71,8 +73,9 @@ export class RepetitionStats {
     let r = this.top.get(n);
     if (r) return r;
     const s = this.s;
-    // All 2-grams distinct ⇒ all longer n-grams distinct: the top one is the first, counted once.
-    const t = n > 2 && s.nTok >= n && this.topNgramCount(2) === 1 ? { first: 0, count: 1 } : topNgram(s, n);
+    // No repeated m-gram (m ≤ n) ⇒ all n-grams distinct: the top one is the first, counted once (Counter ties).
+    const t = s.nTok >= n && n >= this.distinctFrom ? { first: 0, count: 1 } : topNgram(s, n);
+    if (t.count === 1 && n < this.distinctFrom) this.distinctFrom = n;
     if (t.count === 0 || s.nChars === 0) r = [Number.NaN, Number.NaN, t.count];
     else {
       let chars = 0;
