@@ -1,5 +1,6 @@
 export { BYTE_TO_CHAR, bytesOfToken, tokenOfBytes } from "./bytelevel.js";
 export { loadTokenizer, readTokenizerConfig, specFromTokenizerJson, tokenizerJsonOf } from "./hf-json.js";
+export { medicalGptTxtDocuments, splitLinesKeepEnds, universalNewlines } from "./medicalgpt-text.js";
 export {
   checkPadPitfalls,
   IGNORE_INDEX,

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEMO_KINDS, type DemoLabel, writeDemoCorpus } from "../../src/data/demo/index.js";
+import { gbkAsCp1252, utf8AsCp1252 } from "../../src/data/demo/noise.js";
 import { tmpDir } from "../helpers/tmp.js";
 
 function read(dir: string) {
@@ -18,11 +19,15 @@ function read(dir: string) {
   return { jsonl, txt, labels, text };
 }
 
-/** Windows-1252 byte of each character (inverse of the WHATWG decoder), to undo mojibake independently. */
+/**
+ * Windows-1252 byte of each character, from the code page's published table (0x80–0x9F below; the rest is
+ * Latin-1), to undo mojibake independently of the generator.
+ */
 const cp1252Byte = new Map<string, number>();
 {
-  const dec = new TextDecoder("windows-1252");
-  for (let b = 0; b < 256; b++) cp1252Byte.set(dec.decode(Uint8Array.of(b)), b);
+  const high = "€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ";
+  for (let b = 0; b < 256; b++)
+    cp1252Byte.set(b >= 0x80 && b < 0xa0 ? high[b - 0x80] : String.fromCharCode(b), b);
 }
 function undo(s: string, encoding: string): string {
   return new TextDecoder(encoding).decode(Uint8Array.from(Array.from(s, (c) => cp1252Byte.get(c) ?? 0x3f)));
@@ -55,6 +60,10 @@ describe("demo corpus generator", () => {
     expect(s.byKind.clean / 1500).toBeCloseTo(0.55, 2);
     for (const l of c.labels) expect(l.hard).toBe(l.kind !== "clean" && l.kind !== "truncated");
     expect(c.labels.some((l) => l.kind === "clean" && l.lang === "zh")).toBe(true);
+  });
+
+  it("has one document per line of corpus.txt for Python's splitlines too (what MedicalGPT reads with)", () => {
+    for (const line of c.txt) expect(line).not.toMatch(/[\r\v\f\x1c-\x1e\u0085\u2028\u2029]/);
   });
 
   it("writes clean documents that are clean prose", () => {
@@ -138,6 +147,9 @@ describe("demo corpus generator", () => {
   });
 
   it("makes mojibake a real decoder would have made (undone by an independent decoder)", () => {
+    expect(utf8AsCp1252("\u2019")).toBe("â€™");
+    expect(utf8AsCp1252("中文")).toBe("ä¸\u00adæ–‡");
+    expect(gbkAsCp1252("中文")).toBe("ÖÐÎÄ");
     const moj = c.labels.filter((x) => x.kind === "mojibake");
     expect(moj.some((l) => l.detail === "gbk-as-cp1252")).toBe(true);
     for (const l of moj) {

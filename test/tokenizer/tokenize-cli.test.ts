@@ -19,13 +19,23 @@ describe("plateau tokenize", () => {
     const r = await runCli(["tokenize", dir, "--block-size", "8", "--json"]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.stats.docs).toBe(3); // the empty line is skipped by the reader
+    // as MedicalGPT reads .txt: every line is a document and keeps its "\n"; the empty line is "\n"
+    expect(j.stats.docs).toBe(4);
     expect(j.eos_id).toBe(151645);
-    const chars = lines.filter((l) => l).reduce((a, l) => a + Array.from(l).length, 0);
+    const chars = lines.reduce((a, l) => a + Array.from(l).length + 1, 0);
     expect(j.stats.chars).toBe(chars);
-    expect(j.packing.tokens).toBe(j.stats.tokens + 3); // one EOS per document
+    expect(j.packing.tokens).toBe(j.stats.tokens + 4); // one EOS per document
     expect(j.packing.blocks).toBe(Math.floor(j.packing.tokens / 8));
     expect(j.pitfalls[1].findings.map((f: { id: string }) => f.id)).toContain("pad_in_loss");
+  });
+
+  it("reads lines as plateau's reader does with --plain-lines (no line breaks, no empty documents)", async () => {
+    const dir = corpus();
+    const r = await runCli(["tokenize", dir, "--plain-lines", "--json"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.stats.docs).toBe(3);
+    expect(j.stats.chars).toBe(lines.reduce((a, l) => a + Array.from(l).length, 0));
   });
 
   it("writes a sub-vocabulary tokenizer.json that loads back", async () => {

@@ -1,7 +1,9 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { readCorpus } from "../../data/read/corpus.js";
+import { resolveCorpus } from "../../data/read/files.js";
 import { loadTokenizer, tokenizerJsonOf } from "../../tokenizer/hf-json.js";
+import { medicalGptTxtDocuments } from "../../tokenizer/medicalgpt-text.js";
 import {
   checkPadPitfalls,
   MedicalGptPacker,
@@ -25,6 +27,7 @@ interface Opts {
   blockSize: string;
   maxDocs?: string;
   field: string;
+  plainLines?: boolean;
 }
 
 function intOpt(v: string | undefined, field: string, min: number): number | undefined {
@@ -57,12 +60,17 @@ export function register(program: Command): void {
       .option("--block-size <n>", "MedicalGPT --block_size for the packing figures", "1024")
       .option("--max-docs <n>", "stop after this many documents")
       .option("--field <name>", "text field of .jsonl/.json/.parquet records", "text")
+      .option(
+        "--plain-lines",
+        "read .txt lines without their line breaks and skip empty ones (plateau's reader) instead of as MedicalGPT does (each line keeps its \\n; empty lines are documents)",
+      )
       .action(
         action(async (ctx, paths: string[], o: Opts) => {
           const vocab = intOpt(o.vocab, "--vocab", 256);
           const trainK = intOpt(o.train, "--train", 256);
           const blockSize = intOpt(o.blockSize, "--block-size", 1) as number;
           const maxDocs = intOpt(o.maxDocs, "--max-docs", 1) ?? Number.POSITIVE_INFINITY;
+          const readOpts = { field: o.field, maxDocs, plainLines: Boolean(o.plainLines) };
           if (trainK !== undefined && vocab !== undefined)
             throw new UserError("give --train or --vocab, not both", { field: "--train" });
 
@@ -72,7 +80,7 @@ export function register(program: Command): void {
           if (trainK !== undefined) {
             const counter = new WordCounter();
             const t0 = performance.now();
-            await forEachDoc(paths, o.field, maxDocs, "counting words", (text) => counter.add(text));
+            await forEachDoc(paths, readOpts, "counting words", (text) => counter.add(text));
             tok = new Tokenizer(trainBpeFromCounts(counter, { vocabSize: trainK }));
             trainSeconds = (performance.now() - t0) / 1000;
             described = `byte-level BPE trained here: ${tok.bpeVocabSize} tokens (${tok.mergeCount} merges) + ${tok.spec.added.length} specials`;
@@ -91,7 +99,7 @@ export function register(program: Command): void {
           const packer = eos !== undefined ? new MedicalGptPacker({ blockSize, eosId: eos }) : undefined;
           let bytes = 0;
           const t0 = performance.now();
-          const bad = await forEachDoc(paths, o.field, maxDocs, "tokenizing", (text) => {
+          const bad = await forEachDoc(paths, readOpts, "tokenizing", (text) => {
             const ids = tok.encode(text);
             stats.add(ids);
             packer?.push(ids);
@@ -156,25 +164,46 @@ function subVocabOrError(base: Tokenizer, k: number): Tokenizer {
   return base.subVocab(k);
 }
 
+/**
+ * Calls fn for every document of the corpus. Uncompressed .txt files are read as MedicalGPT reads them (each
+ * line keeps its line break, empty lines are documents "\n": see medicalgpt-text.ts) unless plainLines; the
+ * other formats go through plateau's reader. Returns the reader's bad-input summaries (files with any).
+ */
 async function forEachDoc(
   paths: string[],
-  field: string,
-  maxDocs: number,
+  opts: { field: string; maxDocs: number; plainLines: boolean },
   label: string,
   fn: (text: string) => void,
-): Promise<unknown> {
-  const corpus = readCorpus(paths, { field });
-  const bar = new Progress({ label, total: corpus.totalBytes, unit: "bytes" });
+): Promise<{ file: string; bad: unknown }[]> {
+  const { files } = resolveCorpus(paths);
+  const total = files.reduce((a, f) => a + f.size, 0);
+  const bar = new Progress({ label, total, unit: "bytes" });
+  const bad: { file: string; bad: unknown }[] = [];
   let n = 0;
-  outer: for await (const batch of corpus.batches()) {
-    for (const d of batch) {
-      if (n++ >= maxDocs) break outer;
-      fn(d.text);
+  let done = 0;
+  for (const f of files) {
+    if (n >= opts.maxDocs) break;
+    if (f.format === "txt" && !f.gzip && !opts.plainLines) {
+      for (const text of medicalGptTxtDocuments(f.path)) {
+        if (n++ >= opts.maxDocs) break;
+        fn(text);
+      }
+    } else {
+      const corpus = readCorpus([f.path], { field: opts.field });
+      outer: for await (const batch of corpus.batches()) {
+        for (const d of batch) {
+          if (n++ >= opts.maxDocs) break outer;
+          fn(d.text);
+        }
+        bar.update(done + corpus.bytesRead);
+      }
+      if (corpus.bad.total > 0) bad.push({ file: f.path, bad: corpus.bad.summary() });
     }
-    bar.update(corpus.bytesRead);
+    done += f.size;
+    bar.update(done);
   }
   bar.finish();
-  return corpus.bad.summary();
+  return bad;
 }
 
 function printHuman(

@@ -25,12 +25,28 @@ export function typographize(s: string): string {
     .replace(/ - /g, " \u2013 ");
 }
 
-const cp1252 = new TextDecoder("windows-1252");
 const utf8 = new TextEncoder();
 
-/** UTF-8 bytes read as Windows-1252 (what WHATWG decoders do for "latin1" too): 中文 → ä¸­æ–‡. */
+/**
+ * Windows-1252 as the WHATWG Encoding Standard decodes it (what browsers do for "latin1" too). Written out
+ * because Node's TextDecoder("windows-1252") decodes as ISO-8859-1 (0x80–0x9F become C1 controls, and U+0085
+ * is a line break to Python's splitlines, which would split a .txt document in MedicalGPT's reader).
+ */
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d,
+  0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a,
+  0x153, 0x9d, 0x17e, 0x178,
+];
+
+export function decodeCp1252(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b >= 0x80 && b < 0xa0 ? CP1252_HIGH[b - 0x80] : b);
+  return s;
+}
+
+/** UTF-8 bytes read as Windows-1252: 中文 → ä¸­æ–‡, ’ → â€™. */
 export function utf8AsCp1252(s: string): string {
-  return cp1252.decode(utf8.encode(s));
+  return decodeCp1252(utf8.encode(s));
 }
 
 let gbkTable: Map<string, number> | undefined;
@@ -69,7 +85,7 @@ export function gbkBytes(s: string): Uint8Array {
 
 /** GBK bytes read as Windows-1252: 中文 → ÖÐÎÄ, the classic of Chinese web pages served with the wrong charset. */
 export function gbkAsCp1252(s: string): string {
-  return cp1252.decode(gbkBytes(s));
+  return decodeCp1252(gbkBytes(s));
 }
 
 /**
