@@ -22,13 +22,14 @@ export interface JobInfo {
   signal: string | null;
   /** The run directory the job writes (found by its process id in run.json). */
   run: string | null;
+  /** Stop was asked (the CLI then checkpoints and exits, usually with 0 and the run `interrupted`). */
+  stopped: boolean;
   /** The last lines the job printed (stderr and stdout), for the page. */
   output: string;
 }
 
 interface Job extends JobInfo {
   child: ChildProcess;
-  stops: number;
 }
 
 export const JOB_LIMITS = { args: 64, argChars: 4096, outputChars: 16 * 1024, jobs: 4 } as const;
@@ -101,9 +102,9 @@ export class JobManager {
       exit_code: null,
       signal: null,
       run: null,
+      stopped: false,
       output: "",
       child,
-      stops: 0,
     };
     const keep = (chunk: Buffer) => {
       job.output = (job.output + chunk.toString("utf8")).slice(-JOB_LIMITS.outputChars);
@@ -124,6 +125,12 @@ export class JobManager {
     });
     this.jobs.set(id, job);
     this.changed();
+    // look for the run the job creates until it appears (the page links to it) or the job ends
+    const linker = setInterval(() => {
+      if (job.run !== null || job.state === "exited") clearInterval(linker);
+      else this.linkRuns();
+    }, 300);
+    linker.unref();
     return info(job);
   }
 
@@ -131,7 +138,7 @@ export class JobManager {
     const job = typeof id === "string" ? this.jobs.get(id) : undefined;
     if (!job) throw new HttpError(404, "no such job");
     if (job.state !== "exited") {
-      job.stops++;
+      job.stopped = true;
       job.state = "stopping";
       job.child.kill("SIGINT");
       this.changed();
@@ -202,6 +209,7 @@ function info(j: Job): JobInfo {
     exit_code: j.exit_code,
     signal: j.signal,
     run: j.run,
+    stopped: j.stopped,
     output: j.output,
   };
 }

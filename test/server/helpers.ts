@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -104,4 +104,58 @@ export function writeRun(
   }
   if (opts.finish !== false) w.finish("completed");
   return w;
+}
+
+/** Poll until `pred` holds (the machine may be busy: no fixed sleeps in assertions). */
+export async function waitFor(
+  pred: () => boolean | Promise<boolean>,
+  ms = 15_000,
+  what = "condition",
+): Promise<void> {
+  const t0 = Date.now();
+  while (!(await pred())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A Qwen2 small enough to train in seconds on one thread, and a corpus for it (byte tokenizer). */
+export function tinyTraining(dir: string): string[] {
+  const config = join(dir, "tiny.json");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      model_type: "qwen2",
+      architectures: ["Qwen2ForCausalLM"],
+      vocab_size: 260,
+      hidden_size: 32,
+      intermediate_size: 64,
+      num_hidden_layers: 2,
+      num_attention_heads: 2,
+      num_key_value_heads: 1,
+      max_position_embeddings: 256,
+      rope_theta: 10000,
+      tie_word_embeddings: true,
+      rms_norm_eps: 1e-6,
+    }),
+  );
+  const corpus = join(dir, "corpus.txt");
+  const lines = [];
+  for (let i = 0; i < 300; i++)
+    lines.push(`the quick brown fox ${i} jumps over the lazy dog number ${(i * 7) % 13}`);
+  writeFileSync(corpus, lines.join("\n"));
+  return [
+    "--corpus",
+    corpus,
+    "--tokenizer",
+    "bytes",
+    "--config",
+    config,
+    "--seq",
+    "32",
+    "--batch",
+    "4",
+    "--threads",
+    "1",
+  ];
 }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server/index.js";
-import { getJson, raw, serve, tmpRoot, writeRun } from "./helpers.js";
+import { getJson, raw, serve, tmpRoot, waitFor, writeRun } from "./helpers.js";
 
 /** The dashboard's HTTP API over a runs root with plateau runs and imported logs. */
 
@@ -176,7 +176,7 @@ describe("plateau serve API", () => {
     const s = r.runs[0].series[0];
     expect(s.x[0]).toBe(11_999);
     expect(s.x[s.x.length - 1]).toBe(12_501);
-    expect(s.downsampled).toBe(true); // 503 of 20,000 points: sent whole within the range
+    expect(s.downsampled).toBe(true); // 503 of the 20,000 points: all of those within the range
     expect(s.x.length).toBe(503);
   });
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunWriter } from "../../src/runs/rundir.js";
 import { DEFAULT_CHART } from "../../src/server/chart-data.js";
 import type { RunningServer } from "../../src/server/index.js";
-import { getJson, raw, serve, tmpRoot } from "./helpers.js";
+import { getJson, raw, serve, tmpRoot, waitFor } from "./helpers.js";
 
 /** Live curves over Server-Sent Events: new points, resume with Last-Event-ID, resets, clients that vanish. */
 
@@ -157,7 +157,8 @@ describe("live stream", () => {
 
   it("tells every tab when the run list changes", async () => {
     const c = new SseClient(port, "/api/live");
-    await new Promise((r) => setTimeout(r, 400)); // first listing recorded
+    await c.next((e) => e.event === "jobs"); // connected
+    await new Promise((r) => setTimeout(r, 400)); // the first listing is recorded as the baseline
     const before = c.events.length;
     RunWriter.create(join(root, "newcomer"), { id: "newcomer", name: "newcomer" }).finish("completed");
     await c.next((e) => e.event === "runs", before);
@@ -176,8 +177,7 @@ describe("live stream", () => {
     await clients[0].next((e) => e.event === "points");
     for (const c of clients) c.close();
     log(w, 51, 100);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(server.live.size).toBe(0);
+    await waitFor(() => server.live.size === 0, 15_000, "the streams of vanished clients to close");
     expect((await raw(port, "/api/health")).status).toBe(200);
 
     // a client that stops reading: a response whose bytes are never taken (the kernel's socket buffers would
@@ -202,7 +202,7 @@ describe("live stream", () => {
         log(w, s, s + 99);
         await new Promise((r) => setTimeout(r, 25));
       }
-      expect(slow.live.size).toBe(0);
+      await waitFor(() => slow.live.size === 0, 15_000, "the stalled stream to close");
       expect((await raw(slow.port, "/api/health")).status).toBe(200);
     } finally {
       await slow.close();

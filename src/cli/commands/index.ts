@@ -12,6 +12,7 @@ import { register as optimizer } from "./optimizer.js";
 import { register as overfit } from "./overfit.js";
 import { register as runs } from "./runs.js";
 import { register as select } from "./select.js";
+import { register as serve } from "./serve.js";
 import { register as tokenize } from "./tokenize.js";
 import { register as train } from "./train.js";
 
@@ -35,4 +36,5 @@ export const commands: ((program: Command) => void)[] = [
   capacity,
   optimizer,
   cooldown,
+  serve,
 ];

@@ -111,5 +111,6 @@ document.getElementById("help-open").addEventListener("click", () => {
 });
 
 window.addEventListener("hashchange", route);
-window.plateau = { liveConnections: () => live.count(), app };
+// for tests and the console: the tab's EventSource count (always 0 or 1) and what the charts hold
+window.plateau = { liveConnections: () => live.count(), charts: () => current?.charts?.() ?? [], app };
 route();

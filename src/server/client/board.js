@@ -179,6 +179,16 @@ export class Board {
     return this.load();
   }
 
+  /** What the charts hold (for tests and the console): titles, and each line's point count. */
+  debug() {
+    return this.charts.map((c) => ({
+      key: c.spec.key,
+      title: c.opts.title,
+      lines: c.lines.map((l) => ({ label: l.label, points: l.x.length, total: l.n ?? l.x.length })),
+      canvas: c.u.ctx.canvas.width,
+    }));
+  }
+
   dispose() {
     this.disposed = true;
     for (const c of this.charts) c.destroy();

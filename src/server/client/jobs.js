@@ -89,15 +89,15 @@ export function jobsPanel(app) {
   function jobRow(j) {
     const running = j.state !== "exited";
     const state =
-      j.state === "exited"
-        ? j.signal
-          ? `stopped (${j.signal})`
-          : j.exit_code === 0
-            ? "done"
-            : j.exit_code === 130
-              ? "stopped"
-              : `exit ${j.exit_code}`
-        : j.state;
+      j.state !== "exited"
+        ? j.state
+        : j.signal
+          ? `killed (${j.signal})`
+          : j.stopped && (j.exit_code === 0 || j.exit_code === 130)
+            ? "stopped"
+            : j.exit_code === 0
+              ? "done"
+              : `failed (exit ${j.exit_code})`;
     const out = h("pre.job-output", j.output.split("\n").slice(-12).join("\n"));
     return h(
       `div.job.job-${running ? "running" : "exited"}`,

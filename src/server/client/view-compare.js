@@ -136,6 +136,7 @@ export function compareView(root, app, ids) {
   load();
   return {
     keys: { ...bar.keys, z: () => board?.zoom(null) },
+    charts: () => board?.debug() ?? [],
     dispose() {
       disposed = true;
       board?.dispose();

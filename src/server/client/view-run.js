@@ -353,6 +353,7 @@ export function runView(root, app, id, reportName) {
       f: () => aside.querySelector(".finding")?.focus(),
       z: () => board?.zoom(null),
     },
+    charts: () => board?.debug() ?? [],
     dispose() {
       disposed = true;
       clearTimeout(diagTimer);
