@@ -50,9 +50,10 @@ export interface EngineCliOpts {
  * The WebAssembly backend addresses at most 4 GiB (wasm32), part of it taken by kernel scratch: refuse a job
  * that cannot fit up front, with the way out, rather than fail halfway through loading.
  */
+const WASM_MEMORY_LIMIT = 4 * 2 ** 30 - 256 * 2 ** 20;
+
 export function checkBackendMemory(backend: string, bytes: number): void {
-  const limit = 4 * 2 ** 30 - 256 * 2 ** 20;
-  if (backend === "wasm" && bytes > limit)
+  if (backend === "wasm" && bytes > WASM_MEMORY_LIMIT)
     throw new UserError(
       `this needs ${fmtBytes(bytes)} of memory, more than the WebAssembly backend's 4 GiB: use --backend ref (plain TypeScript, much slower) or a smaller batch`,
       { field: "--backend" },
@@ -126,6 +127,8 @@ export function register(program: Command): void {
             source: opts.config ?? `preset ${opts.preset}`,
             config,
             ...e,
+            /** Whether a training run fits the WebAssembly backend's 4 GiB (wasm32). */
+            fits_wasm: e.memory_bytes.total <= WASM_MEMORY_LIMIT,
             ...(speed ? { speed } : {}),
           };
           if (ctx.json) {
@@ -154,7 +157,11 @@ export function register(program: Command): void {
                 ["memory gradients", fmtBytes(m.gradients), ""],
                 ["memory AdamW", fmtBytes(m.optimizer), "m and v"],
                 ["memory activations", fmtBytes(m.activations), `per micro-batch of ${e.batch}×${e.seq}`],
-                ["memory total", fmtBytes(m.total), ""],
+                [
+                  "memory total",
+                  fmtBytes(m.total),
+                  doc.fits_wasm ? "" : "more than the WebAssembly backend's 4 GiB: train with --backend ref",
+                ],
                 ...(speed
                   ? [
                       [
