@@ -213,7 +213,10 @@ export function register(program: Command): void {
     )
     .option("--init-from <dir>", "start from a HF Qwen2 checkpoint instead of random weights")
     .option("--name <name>", "run name (default: derived from the data)")
-    .option("--resume <run>", "continue a run from its newest checkpoint (id, name or directory)");
+    .option(
+      "--resume <run>",
+      "continue a run (id, name or directory) from its newest checkpoint with its saved settings; only --steps, --threads and --backend apply",
+    );
   examples(addEngineOptions(cmd), [
     "plateau train --corpus notes.txt --preset bench-5m --seq 128 --steps 500 --eval-every 100",
     "plateau train --tokens blocks.json --epochs 10 --lr 3e-4 --schedule wsd --warmup 20 --checkpoint-every 100",
