@@ -13,6 +13,7 @@ import { type Measurement, measure, printHeader, row } from "./lib.js";
  * standard bench model's sizes (2,048 tokens, hidden 256, SwiGLU 704, vocab 8192, 4 heads / 2 KV heads of 64),
  * against plain TypeScript (the reference backend) and, when /usr/bin/python3 has torch, PyTorch measured in
  * the same run (OPENBLAS_NUM_THREADS and torch.set_num_threads at the same thread count).
+ * PLATEAU_BENCH_NO_TORCH=1 skips the PyTorch side.
  */
 
 const PYTHON = "/usr/bin/python3";
@@ -66,12 +67,32 @@ const otherLoad = (ms: Measurement[]): number => {
   return all.reduce((a, b) => a + b, 0) / Math.max(all.length, 1);
 };
 
+/** measure() plus the median process CPU time of the timed samples (all our threads; Atomics.wait is not CPU). */
+interface Timed extends Measurement {
+  cpu_s: number;
+}
+
+async function timed(fn: () => unknown, n: number, warmup: number): Promise<Timed> {
+  const cpu: number[] = [];
+  const m = await measure(
+    () => {
+      const c0 = process.cpuUsage();
+      fn();
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1e6);
+    },
+    { n, warmup },
+  );
+  const own = cpu.slice(warmup).sort((a, b) => a - b);
+  return { ...m, cpu_s: own[Math.floor(own.length / 2)] };
+}
+
 function fill(buf: Buf, rng: Rng, s = 1): void {
   for (let i = 0; i < buf.length; i++) buf[i] = rng.normal() * s;
 }
 
 /** sgemm GFLOP/s for every target shape and variant on one backend. */
-async function benchGemm(ops: Ops): Promise<Map<string, Measurement>> {
+async function benchGemm(ops: Ops): Promise<Map<string, Timed>> {
   const maxM = 4096;
   const maxK = 704;
   const maxN = 8192;
@@ -81,15 +102,12 @@ async function benchGemm(ops: Ops): Promise<Map<string, Measurement>> {
   const C = ops.alloc(maxM * maxN);
   fill(A, rng);
   fill(B, rng);
-  const out = new Map<string, Measurement>();
+  const out = new Map<string, Timed>();
   for (const [M, K, N] of GEMM_SHAPES) {
     for (const v of VARIANTS) {
       const tA = v[0] === "T";
       const tB = v[1] === "T";
-      const m = await measure(() => ops.sgemm(tA, tB, M, N, K, 1, A, tA ? M : K, B, tB ? K : N, 0, C, N), {
-        n: 3,
-        warmup: 1,
-      });
+      const m = await timed(() => ops.sgemm(tA, tB, M, N, K, 1, A, tA ? M : K, B, tB ? K : N, 0, C, N), 3, 1);
       out.set(`${M},${K},${N},${v}`, m);
     }
   }
@@ -225,8 +243,8 @@ function opCases(): OpCase[] {
 
 export async function benchKernels(): Promise<void> {
   printHeader("engine kernels: sgemm GFLOP/s and time per op");
-  const withTorch = torchAvailable();
-  const wasm = new Map<number, Map<string, Measurement>>();
+  const withTorch = !process.env.PLATEAU_BENCH_NO_TORCH && torchAvailable();
+  const wasm = new Map<number, Map<string, Timed>>();
   const opTimes = new Map<string, Map<string, Measurement>>();
   const all: Measurement[] = [];
   let wasmName = "";
@@ -260,18 +278,23 @@ export async function benchKernels(): Promise<void> {
     `\nBackend: ${wasmName}. Other processes kept ${otherLoad(all).toFixed(2)} cores busy on average while the WASM figures were taken${withTorch ? `; torch ${torch.get(2)?.torch ?? "?"} ran right after` : "; torch not available"}.\n`,
   );
   console.log(
+    "GFLOP/s by wall clock (median of 3; best in brackets), and per CPU second of our own threads (what one core\n" +
+      "delivers while it runs us: the figure that survives other processes' load).\n",
+  );
+  console.log(
     row([
       "M, K, N",
       "variant",
       "wasm 1 thread",
       "wasm 2 threads",
+      "per CPU-s (1 / 2 threads)",
       "torch 1",
       "torch 2",
       "wasm/torch (2)",
       "clean",
     ]),
   );
-  console.log(row(["---", "---", "---", "---", "---", "---", "---", "---"]));
+  console.log(row(["---", "---", "---", "---", "---", "---", "---", "---", "---"]));
   for (const [M, K, N] of GEMM_SHAPES) {
     const flop = 2 * M * N * K;
     for (const v of VARIANTS) {
@@ -285,8 +308,9 @@ export async function benchKernels(): Promise<void> {
         row([
           `${M}, ${K}, ${N}`,
           v,
-          gflops(flop, w1.median_s),
-          `**${gflops(flop, w2.median_s)}** (best ${gflops(flop, w2.best_s)})`,
+          `${gflops(flop, w1.median_s)} (${gflops(flop, w1.best_s)})`,
+          `**${gflops(flop, w2.median_s)}** (${gflops(flop, w2.best_s)})`,
+          `${gflops(flop, w1.cpu_s)} / ${gflops(flop, w2.cpu_s)}`,
           t1 ? gflops(flop, t1.s) : "–",
           t2 ? gflops(flop, t2.s) : "–",
           t2 ? (t2.s / w2.median_s).toFixed(2) : "–",
