@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { register as audit } from "./audit.js";
-import { register as demo } from "./demo.js";
-import { register as diagnose } from "./diagnose.js";
-import { register as evalCmd } from "./eval.js";
-import { register as model } from "./model.js";
 import { register as capacity } from "./capacity.js";
 import { register as cooldown } from "./cooldown.js";
+import { register as demo } from "./demo.js";
+import { register as diagnose } from "./diagnose.js";
+import { register as doctor } from "./doctor.js";
+import { register as evalCmd } from "./eval.js";
 import { register as ladder } from "./ladder.js";
 import { register as lrSweep } from "./lr-sweep.js";
+import { register as model } from "./model.js";
 import { register as optimizer } from "./optimizer.js";
 import { register as overfit } from "./overfit.js";
 import { register as runs } from "./runs.js";
@@ -36,5 +37,6 @@ export const commands: ((program: Command) => void)[] = [
   capacity,
   optimizer,
   cooldown,
+  doctor,
   serve,
 ];

@@ -1,0 +1,125 @@
+import { join, resolve } from "node:path";
+import { type Command, Option } from "commander";
+import { writeDemoCorpus } from "../../data/demo/index.js";
+import { writeDemoRunLog } from "../../diagnose/demo.js";
+import { PRESETS } from "../../engine/config.js";
+import { type DoctorResult, runDoctor } from "../../protocols/doctor.js";
+import { interactiveSession } from "../../protocols/session.js";
+import { UserError } from "../../util/errors.js";
+import { paint, say } from "../../util/term.js";
+import { action, type Ctx, examples } from "../context.js";
+import { addEngineOptions, type EngineCliOpts, modelConfigFrom, positiveInt } from "./model.js";
+
+interface DoctorOpts extends EngineCliOpts {
+  run?: string[];
+  data?: string[];
+  field: string;
+  config?: string;
+  preset?: string;
+  samples: number;
+  epochs: number;
+  seq: number;
+  experiments: number;
+  tokens: number;
+  out?: string;
+  demo?: boolean;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("doctor")
+    .description(
+      "the whole method in one command: diagnose the logs, audit the data, run the overfit test, then the experiments the ranked causes call for; one report (HTML, Markdown, JSON) answering why the loss is stuck and what to do next",
+    )
+    .option(
+      "--run <paths...>",
+      "the stalled run's logs (trainer_state.json, TensorBoard, text logs, an output folder)",
+    )
+    .option("--data <paths...>", "the training corpus (files or folders)")
+    .option("--field <name>", "text field of .jsonl/.json/.parquet records", "text")
+    .option("--config <file>", "the model's config.json (default: the one beside the logs, if any)")
+    .addOption(
+      new Option("--preset <name>", "the model as a named configuration").choices(Object.keys(PRESETS)),
+    )
+    .addOption(new Option("-n, --samples <n>", "overfit test: samples").argParser(positiveInt).default(64))
+    .addOption(new Option("--epochs <n>", "overfit test: epochs").argParser(positiveInt).default(40))
+    .addOption(new Option("--seq <n>", "block size of the embedded runs").argParser(positiveInt).default(128))
+    .addOption(
+      new Option("--experiments <n>", "experiments to run after the overfit test")
+        .argParser(positiveInt)
+        .default(2),
+    )
+    .addOption(
+      new Option("--tokens <n>", "training tokens per experiment run").argParser(positiveInt).default(40_000),
+    )
+    .option("--out <dir>", "doctor directory (default: a new one in the runs root)")
+    .option("--demo", "write the demo corpus and the demo run log (a stalled 1.1B run) and examine them");
+  examples(addEngineOptions(cmd), [
+    "plateau doctor --demo",
+    "plateau doctor --run outputs-pt-qwen-v1 --data data/pretrain",
+    "plateau doctor --run logs/ --data corpus.jsonl --experiments 3 --json",
+  ]).action(
+    action((ctx, o: DoctorOpts) =>
+      doctorCommand(ctx, o, (name) => program.commands.some((c) => c.name() === name)),
+    ),
+  );
+}
+
+async function doctorCommand(
+  ctx: Ctx,
+  o: DoctorOpts,
+  available: (command: string) => boolean,
+): Promise<number> {
+  let run = o.run ?? [];
+  let data = o.data ?? [];
+  if (o.demo) {
+    const base = resolve(ctx.runsDir, "..", "demo");
+    const corpus = writeDemoCorpus(join(base, "corpus"), {});
+    const log = writeDemoRunLog(join(base, "run"));
+    data = corpus.files.corpus;
+    run = [log.dir];
+    if (!ctx.json)
+      say(
+        `demo: ${corpus.docs} documents of mixed quality in ${corpus.files.corpusDir} (labels beside them) and the logs of a stalled 1.1B run in ${log.dir}`,
+      );
+  }
+  if (!run.length && !data.length)
+    throw new UserError("give --run LOGS, --data CORPUS, or both (or try --demo)", { field: "--run" });
+  const session = interactiveSession(ctx.json);
+  let r: DoctorResult;
+  try {
+    r = await runDoctor(
+      {
+        run,
+        data,
+        field: o.field,
+        model:
+          o.config || o.preset
+            ? { name: o.config ?? `preset ${o.preset}`, config: modelConfigFrom(o) }
+            : null,
+        overfit: { n: o.samples, epochs: o.epochs, seqLen: o.seq },
+        experiments: o.experiments,
+        experimentTokens: o.tokens,
+        seqLen: o.seq,
+        threads: o.threads,
+        backend: o.backend === ("auto" as string) ? undefined : o.backend,
+        available,
+      },
+      { runsDir: ctx.runsDir, out: o.out },
+      session,
+    );
+  } finally {
+    session.dispose();
+  }
+  if (ctx.json) ctx.emit(r);
+  else {
+    say(`\n${paint("bold", r.question, ctx.color)}`);
+    say(r.answer.summary);
+    if (r.answer.next.length) {
+      say(paint("bold", "next:", ctx.color));
+      for (const n of r.answer.next) say(`  - ${n}`);
+    }
+    say(`report ${join(r.run_dir, "report.html")} (and report.md, doctor.json) · ${Math.round(r.seconds)} s`);
+  }
+  return 0;
+}
