@@ -44,10 +44,21 @@ export function universalNewlines(s: string): string {
   return s.indexOf("\r") < 0 ? s : s.replace(/\r\n?/g, "\n");
 }
 
-const BREAKS = /[\n\v\f\r\x1c\x1d\x1e\u0085\u2028\u2029]/;
+/** The characters Python's str.splitlines breaks at. */
+export function isPythonLineBreak(c: number): boolean {
+  return (
+    (c >= 0x0a && c <= 0x0d) ||
+    c === 0x1c ||
+    c === 0x1d ||
+    c === 0x1e ||
+    c === 0x85 ||
+    c === 0x2028 ||
+    c === 0x2029
+  );
+}
 
 function endsWithLineBreak(s: string): boolean {
-  return s.length > 0 && BREAKS.test(s[s.length - 1]);
+  return s.length > 0 && isPythonLineBreak(s.charCodeAt(s.length - 1));
 }
 
 /** Python's str.splitlines(keepends=True): "\r\n" is one break; no empty string after a final break. */
@@ -56,18 +67,7 @@ export function splitLinesKeepEnds(s: string): string[] {
   let start = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    const isBreak =
-      c === 0x0a ||
-      c === 0x0b ||
-      c === 0x0c ||
-      c === 0x0d ||
-      c === 0x1c ||
-      c === 0x1d ||
-      c === 0x1e ||
-      c === 0x85 ||
-      c === 0x2028 ||
-      c === 0x2029;
-    if (!isBreak) continue;
+    if (!isPythonLineBreak(c)) continue;
     if (c === 0x0d && s.charCodeAt(i + 1) === 0x0a) i++;
     out.push(s.slice(start, i + 1));
     start = i + 1;
