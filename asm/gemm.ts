@@ -14,8 +14,10 @@ import { initConstants, V } from "./simd";
 // 10 + 2 + 5 registers and spill; instead rows 0–3 come in as one vector and are broadcast with in-register
 // shuffles (pure, scheduled next to their FMAs): 10 accumulators + 2 B + A + 1 broadcast = 14.
 
-const MR: i32 = 5;
-const NR: i32 = 8;
+/** Rows of the micro-tile (and of the units a parallel sgemm splits M into). */
+export const MR: i32 = 5;
+/** Columns of the micro-tile (and of the units a parallel sgemm splits N into). */
+export const NR: i32 = 8;
 // Depth blocks up to 384: K = 704 takes two passes over C instead of three, and a 384-deep B panel (12 KiB) and
 // A panel (7.5 KiB) still share L1.
 const KC: i32 = 384;

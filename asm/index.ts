@@ -5,6 +5,7 @@ export {
   add,
   addBias,
   biasGrad,
+  CHUNK,
   embeddingBackward,
   embeddingForward,
   rmsnormBackwardDw,
@@ -13,7 +14,7 @@ export {
   swigluBackward,
   swigluForward,
 } from "./elementwise";
-export { gemm, gemmPart, gemmScratchBytes, gemmSetScratch } from "./gemm";
+export { gemm, gemmPart, gemmScratchBytes, gemmSetScratch, MR, NR } from "./gemm";
 export { rmsnormBackwardDx, rmsnormForward, rope } from "./norm";
 export { staticEnd } from "./simd";
 export { crossEntropy } from "./softmax";

@@ -3,10 +3,16 @@ import { ARENA_START, Arena } from "./arena.js";
 import { type CompiledKernels, compileKernels, type KernelVariant } from "./kernels.js";
 import { KernelPool } from "./pool.js";
 
-// Must match the constants in asm/ (CHUNK in elementwise.ts; MR, NR in gemm.ts).
-const CHUNK = 8192;
-const MR = 5;
-const NR = 8;
+/** How the kernels cut work into units (exported by asm/: elementwise.ts CHUNK, gemm.ts MR and NR). */
+interface Layout {
+  /** Elements per unit of the flat elementwise kernels. */
+  chunk: number;
+  /** Rows per unit when a parallel sgemm splits M. */
+  mr: number;
+  /** Columns per unit when it splits N. */
+  nr: number;
+}
+
 /** Widest column block one thread packs at a time: KC × 4096 floats of scratch (6 MiB) per thread. */
 const NC_MAX = 4096;
 /** Below this many multiply-adds an sgemm runs on the main thread alone (a wake-up costs ~10–50 µs). */
@@ -48,6 +54,7 @@ export class WasmOps implements Ops {
     private readonly arena: Arena,
     private readonly pool: KernelPool,
     kernels: CompiledKernels,
+    private readonly layout: Layout,
   ) {
     this.variant = kernels.variant;
     this.name = `wasm ${kernels.variant} ×${pool.threads} thread${pool.threads === 1 ? "" : "s"}`;
@@ -73,8 +80,10 @@ export class WasmOps implements Ops {
     const scratch: { ptr: number; bytes: number }[] = [];
     for (let t = 0; t < threads; t++)
       scratch.push({ ptr: arena.allocBytes(scratchBytes), bytes: scratchBytes });
+    const constant = (name: string) => (probe[name] as WebAssembly.Global).value;
+    const layout = { chunk: constant("CHUNK"), mr: constant("MR"), nr: constant("NR") };
     const pool = await KernelPool.create(kernels.module, arena.memory, threads, (tid) => scratch[tid]);
-    return new WasmOps(arena, pool, kernels);
+    return new WasmOps(arena, pool, kernels, layout);
   }
 
   get threads(): number {
@@ -133,7 +142,7 @@ export class WasmOps implements Ops {
     const c = this.arena.ptr(C, span(M, N, ldc), "sgemm C");
     // Split the larger side: every thread packs all of the other operand, so that one should be the small one.
     const splitN = N > M;
-    const units = splitN ? Math.ceil(N / NR) : Math.ceil(M / MR);
+    const units = splitN ? Math.ceil(N / this.layout.nr) : Math.ceil(M / this.layout.mr);
     const parallel = M * N * K >= GEMM_SERIAL_MACS;
     const args = [+transA, +transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, +splitN];
     this.pool.run("gemmPart", args, units, parallel);
@@ -161,18 +170,18 @@ export class WasmOps implements Ops {
       this.arena.ptr(out, n, "add out"),
       n,
     ];
-    this.pool.run("add", args, Math.ceil(n / CHUNK));
+    this.pool.run("add", args, Math.ceil(n / this.layout.chunk));
   }
 
   scale(x: Buf, s: number, n: number): void {
     checkDims("scale", { n });
-    this.pool.run("scale", [this.arena.ptr(x, n, "scale x"), s, n], Math.ceil(n / CHUNK));
+    this.pool.run("scale", [this.arena.ptr(x, n, "scale x"), s, n], Math.ceil(n / this.layout.chunk));
   }
 
   sumSquares(x: Buf, n: number): number {
     checkDims("sumSquares", { n });
     const px = this.arena.ptr(x, n, "sumSquares x");
-    const units = Math.ceil(n / CHUNK);
+    const units = Math.ceil(n / this.layout.chunk);
     const partial = this.tmp(units * 8);
     this.pool.run("sumSquares", [px, n, partial], units);
     // Chunk partials summed in chunk order: the same total for any thread count.
@@ -330,7 +339,7 @@ export class WasmOps implements Ops {
       this.arena.ptr(out, n, "swigluForward out"),
       n,
     ];
-    this.pool.run("swigluForward", args, Math.ceil(n / CHUNK));
+    this.pool.run("swigluForward", args, Math.ceil(n / this.layout.chunk));
   }
 
   swigluBackward(gate: Buf, up: Buf, dout: Buf, dgate: Buf, dup: Buf, n: number): void {
@@ -343,7 +352,7 @@ export class WasmOps implements Ops {
       this.arena.ptr(dup, n, "swigluBackward dup"),
       n,
     ];
-    this.pool.run("swigluBackward", args, Math.ceil(n / CHUNK));
+    this.pool.run("swigluBackward", args, Math.ceil(n / this.layout.chunk));
   }
 
   crossEntropy(
@@ -403,7 +412,7 @@ export class WasmOps implements Ops {
       lr / (1 - beta1 ** step),
       Math.sqrt(1 - beta2 ** step),
     ];
-    this.pool.run("adamw", args, Math.ceil(n / CHUNK));
+    this.pool.run("adamw", args, Math.ceil(n / this.layout.chunk));
   }
 
   dispose(): void {

@@ -15,6 +15,9 @@ declare global {
     class Module {
       constructor(bytes: Uint8Array);
     }
+    class Global {
+      readonly value: number;
+    }
     type Exports = Record<string, unknown>;
     type Imports = Record<string, Record<string, unknown>>;
     class Instance {
