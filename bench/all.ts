@@ -1,5 +1,5 @@
 import { benchData } from "./data.js";
-import { benchData } from "./data.js";
+import { benchDiagnose } from "./diagnose.js";
 import { benchEngine } from "./engine.js";
 import { benchKernels } from "./engine-kernels.js";
 import { benchIngest } from "./ingest.js";
@@ -11,8 +11,8 @@ const benches: [string, () => Promise<void>][] = [
   ["runs", benchRuns],
   ["tokenizer", benchTokenizer],
   ["data", benchData],
-  ["data", benchData],
   ["ingest", benchIngest],
+  ["diagnose", benchDiagnose],
   ["engine", benchEngine],
   ["engine-kernels", benchKernels],
 ];

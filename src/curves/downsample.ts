@@ -16,15 +16,25 @@ export function m4Indices(
   buckets: number,
   scale: "linear" | "log" = "linear",
 ): number[] {
-  const n = x.length;
-  if (n <= 4 * buckets) return Array.from({ length: n }, (_, i) => i);
-  const tf =
-    scale === "log" ? (v: number) => (v > 0 ? Math.log(v) : Number.NEGATIVE_INFINITY) : (v: number) => v;
-  // bucket edges over the transformed range of the points that have a usable x
+  if (x.length <= 4 * buckets) return Array.from({ length: x.length }, (_, i) => i);
+  return m4OnAxis(axisPositions(x, scale), y, buckets);
+}
+
+/** x as positions on the axis: itself, or its natural log (−Infinity for x ≤ 0, which a log axis cannot show). */
+function axisPositions(x: Numbers, scale: "linear" | "log"): Float64Array {
+  const t = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++)
+    t[i] = scale === "log" ? (x[i] > 0 ? Math.log(x[i]) : Number.NEGATIVE_INFINITY) : x[i];
+  return t;
+}
+
+function m4OnAxis(tx: Float64Array, y: Numbers, buckets: number): number[] {
+  const n = tx.length;
+  // bucket edges over the range of the points that have a usable position
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
-    const v = tf(x[i]);
+    const v = tx[i];
     if (Number.isFinite(v)) {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
@@ -38,13 +48,16 @@ export function m4Indices(
   let iMin = -1;
   let iMax = -1;
   let bad = -1;
+  const ids = [0, 0, 0, 0, 0];
   const flush = () => {
     if (first < 0) return;
-    const ids = [first, iMin, iMax, last, bad].filter((v) => v >= 0).sort((a, b) => a - b);
-    for (let k = 0; k < ids.length; k++) if (k === 0 || ids[k] !== ids[k - 1]) keep.push(ids[k]);
+    let m = 0;
+    for (const v of [first, iMin, iMax, last, bad]) if (v >= 0) ids[m++] = v;
+    const sorted = ids.slice(0, m).sort((a, b) => a - b);
+    for (let k = 0; k < m; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) keep.push(sorted[k]);
   };
   for (let i = 0; i < n; i++) {
-    const v = tf(x[i]);
+    const v = tx[i];
     // points a log axis cannot show (x ≤ 0) form one bucket of their own
     const b = Number.isFinite(v) ? Math.min(buckets - 1, Math.floor((v - lo) / width)) : -1;
     if (b !== cur) {
@@ -75,9 +88,11 @@ export function chartIndices(x: Numbers, ys: Numbers[], width: number): number[]
   const n = x.length;
   if (n <= 8 * width) return Array.from({ length: n }, (_, i) => i);
   const mark = new Uint8Array(n);
+  const lin = axisPositions(x, "linear");
+  const log = axisPositions(x, "log");
   for (const y of ys) {
-    for (const i of m4Indices(x, y, width, "linear")) mark[i] = 1;
-    for (const i of m4Indices(x, y, width, "log")) mark[i] = 1;
+    for (const i of m4OnAxis(lin, y, width)) mark[i] = 1;
+    for (const i of m4OnAxis(log, y, width)) mark[i] = 1;
   }
   const out: number[] = [];
   for (let i = 0; i < n; i++) if (mark[i]) out.push(i);

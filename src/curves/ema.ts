@@ -35,6 +35,8 @@ export function tensorboardEma(values: Numbers, weight = TENSORBOARD_DEFAULT_WEI
   }
   let last = 0;
   let count = 0;
+  // once wⁿ < 1e-17, 1 − wⁿ rounds to exactly 1 in double precision: skip the pow from there on (same values)
+  let settled = w === 1;
   for (let i = 0; i < n; i++) {
     const y = values[i];
     if (!Number.isFinite(y)) {
@@ -43,7 +45,12 @@ export function tensorboardEma(values: Numbers, weight = TENSORBOARD_DEFAULT_WEI
     }
     last = last * w + (1 - w) * y;
     count++;
-    const debias = w === 1 ? 1 : 1 - w ** count;
+    let debias = 1;
+    if (!settled) {
+      const p = w ** count;
+      if (p < 1e-17) settled = true;
+      else debias = 1 - p;
+    }
     out[i] = last / debias;
   }
   return out;
@@ -68,7 +75,7 @@ export function densityEma(x: Numbers, values: Numbers, halfLife: number): Float
       continue;
     }
     if (!Number.isNaN(lastX) && halfLife > 0) {
-      const decay = 0.5 ** (Math.max(0, x[i] - lastX) / halfLife);
+      const decay = Math.exp((-Math.LN2 * Math.max(0, x[i] - lastX)) / halfLife);
       num *= decay;
       den *= decay;
     } else if (!(halfLife > 0)) {

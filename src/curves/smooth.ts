@@ -1,4 +1,4 @@
-import type { Numbers } from "./stats.js";
+import { median, type Numbers } from "./stats.js";
 
 /**
  * Centred running median over `window` points (odd; an even window is widened by one). Near the ends the
@@ -14,7 +14,8 @@ export function runningMedian(values: Numbers, window: number): Float64Array {
   const out = new Float64Array(n);
   const win = new Float64Array(2 * h + 1);
   let size = 0;
-  const insert = (v: number) => {
+  // first slot of the sorted window holding a value ≥ v
+  const slot = (v: number) => {
     let lo = 0;
     let hi = size;
     while (lo < hi) {
@@ -22,19 +23,17 @@ export function runningMedian(values: Numbers, window: number): Float64Array {
       if (win[mid] < v) lo = mid + 1;
       else hi = mid;
     }
-    win.copyWithin(lo + 1, lo, size);
-    win[lo] = v;
+    return lo;
+  };
+  const insert = (v: number) => {
+    const at = slot(v);
+    win.copyWithin(at + 1, at, size);
+    win[at] = v;
     size++;
   };
   const remove = (v: number) => {
-    let lo = 0;
-    let hi = size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (win[mid] < v) lo = mid + 1;
-      else hi = mid;
-    }
-    win.copyWithin(lo, lo + 1, size);
+    const at = slot(v);
+    win.copyWithin(at, at + 1, size);
     size--;
   };
   for (let j = 0; j < Math.min(h, n); j++) if (Number.isFinite(values[j])) insert(values[j]);
@@ -107,19 +106,13 @@ export function blockRunningMedian(values: Numbers, window: number): Float64Arra
   const nb = Math.ceil(n / block);
   const centers = new Float64Array(nb);
   const meds = new Float64Array(nb);
-  const buf: number[] = [];
+  const buf = new Float64Array(block);
   for (let b = 0; b < nb; b++) {
     const lo = b * block;
     const hi = Math.min(n, lo + block);
-    buf.length = 0;
-    for (let i = lo; i < hi; i++) if (Number.isFinite(values[i])) buf.push(values[i]);
-    buf.sort((x, y) => x - y);
-    meds[b] =
-      buf.length === 0
-        ? Number.NaN
-        : buf.length % 2
-          ? buf[buf.length >> 1]
-          : (buf[buf.length / 2 - 1] + buf[buf.length / 2]) / 2;
+    let m = 0;
+    for (let i = lo; i < hi; i++) if (Number.isFinite(values[i])) buf[m++] = values[i];
+    meds[b] = m === 0 ? Number.NaN : median(buf.subarray(0, m));
     centers[b] = (lo + hi - 1) / 2;
   }
   const sm = runningMedian(meds, 21);

@@ -81,11 +81,15 @@ export function mad(a: Numbers, center = median(a)): number {
 export function quantile(a: Numbers, p: number): number {
   const n = a.length;
   if (n === 0) return Number.NaN;
-  const s = Float64Array.from(a).sort();
+  const c = Float64Array.from(a);
   const h = (n - 1) * p;
   const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return s[lo] + (h - lo) * (s[hi] - s[lo]);
+  const vlo = selectInPlace(c, lo);
+  if (lo + 1 >= n || h === lo) return vlo;
+  // the next order statistic is the smallest value above index lo, which quickselect left to its right
+  let vhi = Number.POSITIVE_INFINITY;
+  for (let i = lo + 1; i < n; i++) if (c[i] < vhi) vhi = c[i];
+  return vlo + (h - lo) * (vhi - vlo);
 }
 
 /** Ranks 1..n with ties given the average of the ranks they span (scipy.stats.rankdata's "average"). */

@@ -217,9 +217,9 @@ export class RunAnalysis {
       const t = this.train;
       if (!t || t.value.length < 30) return [];
       const level = median(t.value);
-      // the baseline must outlast the spikes: ~0.4% of the run (a spike that recovers within ~0.2% of the run
+      // the baseline must outlast the spikes: 1% of the run (a spike that recovers within ~0.5% of the run
       // stands out), and at least 21 points
-      const window = Math.max(21, Math.floor(0.004 * t.value.length) | 1);
+      const window = Math.max(21, Math.floor(0.01 * t.value.length) | 1);
       const ls = detectSpikes(t.value, {
         window,
         threshold: this.opts.spikeThreshold,

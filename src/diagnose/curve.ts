@@ -1,3 +1,4 @@
+import { selectInPlace } from "../curves/stats.js";
 import type { Run } from "../runs/run.js";
 import type { Series } from "../runs/series.js";
 import { SERIES } from "../runs/types.js";
@@ -45,7 +46,6 @@ export function curveFromSeries(s: Series, scale = 1): Curve {
   }
   const gaps = new Float64Array(Math.max(0, m - 1));
   for (let i = 1; i < m; i++) gaps[i - 1] = step[i] - step[i - 1];
-  gaps.sort();
   return {
     name: s.name,
     step: step.subarray(0, m),
@@ -53,7 +53,7 @@ export function curveFromSeries(s: Series, scale = 1): Curve {
     tokens: tokens.subarray(0, m),
     epoch: epoch.subarray(0, m),
     nonFinite,
-    interval: gaps.length ? gaps[gaps.length >> 1] : 1,
+    interval: gaps.length ? selectInPlace(gaps, gaps.length >> 1) : 1,
   };
 }
 

@@ -52,6 +52,16 @@ export function referenceLr(params: number): number {
   return Math.exp(Math.log(y0) + f * (Math.log(y1) - Math.log(y0)));
 }
 
+/** The run's peak LR against GPT-3's for its size, when both the LR and the size are known. */
+export function lrAgainstReference(
+  peak: number | undefined,
+  params: number | undefined,
+): { peak?: number; params?: number; ref?: number; ratio?: number } {
+  if (peak === undefined || params === undefined) return { peak, params };
+  const ref = referenceLr(params);
+  return { peak, params, ref, ratio: peak / ref };
+}
+
 export function usualLrRange(params: number): [number, number] {
   const r = referenceLr(params);
   return [r / 10, r * 5];

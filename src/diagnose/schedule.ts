@@ -120,47 +120,27 @@ function describe(st: LrStretch[], span: number): string {
 /** A schedule from the stated facts when the LR was not logged (HF lr_scheduler_type names). */
 export function scheduleFromFacts(f: RunFacts, firstStep: number, lastStep: number): Schedule {
   const name = (f.lr?.schedule ?? "").toLowerCase();
+  if (!name) return { source: "unknown", stretches: [], description: "unknown" };
   const warm = typeof f.lr?.warmup_steps === "number" ? f.lr.warmup_steps : 0;
   const peak = f.lr?.peak;
-  if (name === "constant" || name === "constant_with_warmup") {
-    const stretches: LrStretch[] = [];
-    if (warm > firstStep)
-      stretches.push({ kind: "warmup", from: firstStep, to: warm, lrFrom: 0, lrTo: peak ?? 1 });
-    stretches.push({
-      kind: "constant",
-      from: Math.max(warm, firstStep),
-      to: lastStep,
-      lrFrom: peak ?? 1,
-      lrTo: peak ?? 1,
-    });
-    return {
-      source: "facts",
-      peak,
-      warmupEnd: warm > 0 ? warm : undefined,
-      stretches,
-      description: warm > 0 ? "constant after warmup" : "constant",
-    };
-  }
-  if (name) {
-    const stretches: LrStretch[] = [];
-    if (warm > firstStep)
-      stretches.push({ kind: "warmup", from: firstStep, to: warm, lrFrom: 0, lrTo: peak ?? 1 });
-    stretches.push({
-      kind: "decay",
-      from: Math.max(warm, firstStep),
-      to: lastStep,
-      lrFrom: peak ?? 1,
-      lrTo: 0,
-    });
-    return {
-      source: "facts",
-      peak,
-      warmupEnd: warm > 0 ? warm : undefined,
-      stretches,
-      description: `${name} (stated)`,
-    };
-  }
-  return { source: "unknown", stretches: [], description: "unknown" };
+  const constant = name === "constant" || name === "constant_with_warmup";
+  const stretches: LrStretch[] = [];
+  if (warm > firstStep)
+    stretches.push({ kind: "warmup", from: firstStep, to: warm, lrFrom: 0, lrTo: peak ?? 1 });
+  stretches.push({
+    kind: constant ? "constant" : "decay",
+    from: Math.max(warm, firstStep),
+    to: lastStep,
+    lrFrom: peak ?? 1,
+    lrTo: constant ? (peak ?? 1) : 0,
+  });
+  return {
+    source: "facts",
+    peak,
+    warmupEnd: warm > 0 ? warm : undefined,
+    stretches,
+    description: constant ? (warm > 0 ? "constant after warmup" : "constant") : `${name} (stated)`,
+  };
 }
 
 /** The constant stretches at least `minSpan` steps long. */

@@ -57,6 +57,17 @@ export interface SyntheticRun {
 }
 
 export const QWEN_VOCAB = 151_936;
+
+/** What a healthy run must not be told: no plateau, divergence or spike alarm, no LR or NaN finding. */
+const HEALTHY_FORBIDDEN = [
+  "plateau",
+  "divergence",
+  "spikes",
+  "lr-too-high",
+  "lr-too-low",
+  "schedule-plateau",
+  "nan",
+];
 const LN_V = Math.log(QWEN_VOCAB);
 /** A usual peak LR for a ~1.1B model (GPT-3's 1.3B used 2e-4; TinyLlama 4e-4). */
 const GOOD_LR = 3e-4;
@@ -139,27 +150,11 @@ export function syntheticRun(o: SyntheticOptions): SyntheticRun {
 
   switch (o.scenario) {
     case "healthy":
-      forbidden.push(
-        "plateau",
-        "divergence",
-        "spikes",
-        "lr-too-high",
-        "lr-too-low",
-        "schedule-plateau",
-        "nan",
-      );
+      forbidden.push(...HEALTHY_FORBIDDEN);
       break;
     case "healthy-constant":
       p = { ...p, shape: "constant", C: 0 };
-      forbidden.push(
-        "plateau",
-        "divergence",
-        "spikes",
-        "lr-too-high",
-        "lr-too-low",
-        "schedule-plateau",
-        "nan",
-      );
+      forbidden.push(...HEALTHY_FORBIDDEN);
       break;
     case "plateau":
       p = { ...p, shape: alt ? "constant" : "cosine", E: 2.8, alpha: 1.5, u0: 0.01, C: 0 };

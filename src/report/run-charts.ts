@@ -36,19 +36,20 @@ export function smoothedSeries(c: Curve, label: string, color: string, width: nu
   const n = c.step.length;
   if (n === 0) return [];
   const lin = tensorboardEma(c.value, autoEmaWeight(n, width));
-  const pos: number[] = [];
-  for (let i = 0; i < n; i++) if (c.step[i] > 0) pos.push(i);
-  const lnx = pos.map((i) => Math.log(c.step[i]));
-  const range = lnx.length > 1 ? lnx[lnx.length - 1] - lnx[0] : 1;
-  const logSm = densityEma(
-    lnx,
-    pos.map((i) => c.value[i]),
-    (2 * range) / width,
-  );
+  // the log-axis smoothing runs over ln(step) of the points a log axis can show (step > 0)
+  const pos = new Int32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) if (c.step[i] > 0) pos[m++] = i;
+  const lnx = new Float64Array(m);
+  const ys = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    lnx[k] = Math.log(c.step[pos[k]]);
+    ys[k] = c.value[pos[k]];
+  }
+  const range = m > 1 ? lnx[m - 1] - lnx[0] : 1;
+  const logSm = densityEma(lnx, ys, (2 * range) / width);
   const logFull = new Float64Array(n).fill(Number.NaN);
-  pos.forEach((i, k) => {
-    logFull[i] = logSm[k];
-  });
+  for (let k = 0; k < m; k++) logFull[pos[k]] = logSm[k];
   const idx = chartIndices(c.step, [c.value, lin, logFull], width);
   const x = take(c.step, idx);
   const out: ChartSeries[] = [
@@ -93,7 +94,8 @@ function lossRange(d: RunDiagnosis): [number, number] | undefined {
   if (start === 0) return undefined;
   const vals = Array.from(t.value.subarray(start));
   if (a.eval) for (const v of a.eval.value) vals.push(v);
-  const lo = Math.min(...vals);
+  let lo = Number.POSITIVE_INFINITY;
+  for (const v of vals) if (v < lo) lo = v;
   const hi = quantile(vals, 0.995);
   if (!(hi > lo)) return undefined;
   const m = 0.05 * (hi - lo);

@@ -10,7 +10,12 @@ import {
   tokenizerSize,
   transformersVersion,
 } from "../facts.js";
-import { criticalBatchTokens, NORM_DECAY_FIX_VERSION, referenceLr, usualLrRange } from "../reference.js";
+import {
+  criticalBatchTokens,
+  lrAgainstReference,
+  NORM_DECAY_FIX_VERSION,
+  usualLrRange,
+} from "../reference.js";
 import { finding, fmtStep, has, type Rule } from "./rule.js";
 
 /**
@@ -23,12 +28,10 @@ export const configLrRule: Rule = {
   id: "config-lr",
   title: "peak LR outside the usual range for the model size",
   check(a) {
-    const peak = peakLr(a.facts, a.lr?.value);
-    const N = paramCount(a.facts);
-    if (peak === undefined || N === undefined || !(peak > 0)) return {};
+    const { peak, params: N, ref } = lrAgainstReference(peakLr(a.facts, a.lr?.value), paramCount(a.facts));
+    if (peak === undefined || N === undefined || ref === undefined || !(peak > 0)) return {};
     const [lo, hi] = usualLrRange(N);
     if (peak >= lo && peak <= hi) return {};
-    const ref = referenceLr(N);
     const dir = peak < lo ? "below" : "above";
     return {
       findings: [

@@ -1,7 +1,7 @@
 import { median } from "../../curves/stats.js";
 import { stepRange } from "../curve.js";
 import { paramCount, peakLr } from "../facts.js";
-import { referenceLr } from "../reference.js";
+import { lrAgainstReference } from "../reference.js";
 import { f2, finding, fmtStep, has, type Rule } from "./rule.js";
 
 /**
@@ -47,14 +47,7 @@ export const lrTooHighRule: Rule = {
       }
     }
     if (signals.length === 0) return {};
-    const peak = peakLr(a.facts, a.lr?.value);
-    const N = paramCount(a.facts);
-    let ratio: number | undefined;
-    let ref: number | undefined;
-    if (peak !== undefined && N !== undefined) {
-      ref = referenceLr(N);
-      ratio = peak / ref;
-    }
+    const { peak, ref, ratio } = lrAgainstReference(peakLr(a.facts, a.lr?.value), paramCount(a.facts));
     let conf = 0.5;
     if (ratio !== undefined) conf = ratio > 5 ? 0.9 : ratio > 2.5 ? 0.75 : ratio < 1 ? 0.3 : 0.5;
     if (coupled > 0) conf += 0.05;

@@ -1,7 +1,7 @@
 import { median } from "../../curves/stats.js";
 import { slopePerDoubling } from "../../curves/trend.js";
 import { paramCount, peakLr } from "../facts.js";
-import { referenceLr } from "../reference.js";
+import { lrAgainstReference } from "../reference.js";
 import { f2, finding, has, type Rule } from "./rule.js";
 
 /**
@@ -39,15 +39,13 @@ export const lrTooLowRule: Rule = {
     const tail = slopePerDoubling(w.x.subarray(tailFrom), w.y.subarray(tailFrom), { lag: "andrews" });
     const steep = tail.ciHigh < -0.03 * Math.abs(lEnd);
     if (!(r > 0.12 && endRatio > 0.4 && steep)) return {};
-    const peak = peakLr(a.facts, a.lr?.value);
-    const N = paramCount(a.facts);
-    let ratio: number | undefined;
-    let ref: number | undefined;
-    if (peak !== undefined && N !== undefined) {
-      ref = referenceLr(N);
-      ratio = peak / ref;
-      if (ratio >= 1 / 3) return {}; // an LR in the usual range: slow progress has another cause
-    }
+    const {
+      peak,
+      ref,
+      ratio,
+      params: N,
+    } = lrAgainstReference(peakLr(a.facts, a.lr?.value), paramCount(a.facts));
+    if (ratio !== undefined && ratio >= 1 / 3) return {}; // an LR in the usual range: slow progress has another cause
     const conf = ratio === undefined ? 0.5 : ratio < 0.1 ? 0.9 : 0.75;
     const lrText =
       ratio !== undefined && ref !== undefined && peak !== undefined
