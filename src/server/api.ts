@@ -195,7 +195,13 @@ async function series(ctx: ApiContext, _req: IncomingMessage, res: ServerRespons
   const halfLife =
     given !== null && given !== "" && Number(given) >= 0
       ? Number(given)
-      : halfLifeFor(opts.weight, xRange(cols.flatMap((m) => [...m.values()])));
+      : halfLifeFor(
+          opts.weight,
+          xRange(
+            cols.flatMap((m) => [...m.values()]),
+            opts.logx,
+          ),
+        );
   const lo = Number(q.get("xmin") ?? Number.NaN);
   const hi = Number(q.get("xmax") ?? Number.NaN);
   const range: [number, number] | undefined =

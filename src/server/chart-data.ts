@@ -133,6 +133,11 @@ export function halfLifeFor(weight: number, xRange: number): number {
   return ((xRange / VIEWPORT_POINTS) * Math.log(0.5)) / Math.log(w);
 }
 
+/**
+ * The smoothed column. On a log x axis the density EMA works in ln x (its half-life then in ln units): the
+ * early steps spread over half the chart there, and a half-life in steps would smear them into one lagging
+ * line. TensorBoard's EMA is per point, so the axis does not change it.
+ */
 export function smoothColumn(
   name: string,
   c: Columns,
@@ -141,7 +146,10 @@ export function smoothColumn(
 ): Float64Array | undefined {
   if (opts.smooth === "none" || isUnsmoothed(name)) return undefined;
   if (opts.smooth === "tb") return tensorboardEma(c.y, opts.weight);
-  return densityEma(c.x, c.y, halfLife);
+  if (!opts.logx) return densityEma(c.x, c.y, halfLife);
+  const lnx = new Float64Array(c.x.length);
+  for (let i = 0; i < lnx.length; i++) lnx[i] = Math.log(c.x[i]);
+  return densityEma(lnx, c.y, halfLife);
 }
 
 /**
@@ -210,8 +218,11 @@ export function jsonNumber(v: number): string {
   return String(Number(v.toPrecision(7)));
 }
 
-/** The x range over several column sets (for one half-life shared by every series of a chart request). */
-export function xRange(cols: Columns[]): number {
+/**
+ * The x range over several column sets (for one half-life shared by every series of a chart request); in ln x
+ * on a log axis, where the density EMA smooths in ln x.
+ */
+export function xRange(cols: Columns[], logx = false): number {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (const c of cols) {
@@ -219,7 +230,8 @@ export function xRange(cols: Columns[]): number {
     lo = Math.min(lo, c.x[0]);
     hi = Math.max(hi, c.x[c.x.length - 1]);
   }
-  return hi > lo ? hi - lo : 0;
+  if (!(hi > lo)) return 0;
+  return logx ? Math.log(hi) - Math.log(lo) : hi - lo;
 }
 
 /**

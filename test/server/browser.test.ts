@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -52,8 +53,7 @@ describe.skipIf(!browser.available)("dashboard in a browser", () => {
     await server?.close();
   });
 
-  const charts = () =>
-    page.evaluate(() => (window as unknown as { plateau: { charts(): ChartDebug[] } }).plateau.charts());
+  const charts = () => page.evaluate("window.plateau.charts()") as Promise<ChartDebug[]>;
   const lossPoints = async () => (await charts()).find((c) => c.key === "loss")?.lines[0]?.points ?? 0;
 
   it("lists the runs; names and tags from the runs stay text", async () => {

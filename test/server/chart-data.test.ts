@@ -12,6 +12,7 @@ import {
   runT0,
   smoothColumn,
   tailJson,
+  xRange,
 } from "../../src/server/chart-data.js";
 
 function runWith(
@@ -86,6 +87,20 @@ describe("smoothing", () => {
     const density = smoothColumn("train/loss", c, opts({ smooth: "density", weight: 0.8 }), h)!;
     const tb = tensorboardEma(c.y, 0.8);
     for (let i = 0; i < tb.length; i++) expect(density[i]).toBeCloseTo(tb[i], 10);
+  });
+
+  it("on a log x axis the density EMA works in ln x: on log-evenly spaced steps it equals TensorBoard's EMA", () => {
+    const pts = Array.from({ length: 1001 }, (_, i) => ({
+      step: 10 * Math.exp(i * 0.01),
+      value: Math.cos(i) + 5,
+    }));
+    const run = runWith(pts);
+    const c = columns(run.get("train/loss")!, "step", true, 0);
+    const h = halfLifeFor(0.7, xRange([c], true));
+    expect(xRange([c], true)).toBeCloseTo(10, 9); // ln(10·e^10) − ln 10
+    const density = smoothColumn("train/loss", c, opts({ smooth: "density", weight: 0.7, logx: true }), h)!;
+    const tb = tensorboardEma(c.y, 0.7);
+    for (let i = 0; i < tb.length; i++) expect(density[i]).toBeCloseTo(tb[i], 9);
   });
 
   it("TensorBoard's EMA by weight; none leaves values raw; learning rates are never smoothed", () => {

@@ -18,9 +18,13 @@ describe("plateau serve (CLI)", () => {
   });
 
   it("listens on loopback, prints one JSON document with --json, and exits 0 on SIGINT", async () => {
-    const child = spawn(TEST_CLI[0], [...TEST_CLI.slice(1), "serve", "--port", "0", "--json", "--runs-dir", root], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      TEST_CLI[0],
+      [...TEST_CLI.slice(1), "serve", "--port", "0", "--json", "--runs-dir", root],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     let err = "";
     child.stdout.on("data", (c: Buffer) => {
@@ -43,7 +47,13 @@ describe("plateau serve (CLI)", () => {
       if (Date.now() - t0 > 60_000) throw new Error(`no output from plateau serve: ${err}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    const doc = JSON.parse(out) as { url: string; host: string; port: number; token: string | null; runs_dir: string };
+    const doc = JSON.parse(out) as {
+      url: string;
+      host: string;
+      port: number;
+      token: string | null;
+      runs_dir: string;
+    };
     expect(doc.host).toBe("127.0.0.1");
     expect(doc.token).toBeNull();
     expect(doc.url).toBe(`http://127.0.0.1:${doc.port}/`);

@@ -30,6 +30,20 @@ describe("protocols started from the page", () => {
   });
   afterAll(() => server.close());
 
+  /** The job once it has exited. */
+  const exited = async (id: string): Promise<Job> => {
+    let job: Job | undefined;
+    await waitFor(
+      async () => {
+        job = (await getJson<{ jobs: Job[] }>(server.port, "/api/jobs")).jobs.find((j) => j.id === id);
+        return job?.state === "exited";
+      },
+      60_000,
+      `job ${id} to exit`,
+    );
+    return job as Job;
+  };
+
   const post = (path: string, body: unknown) =>
     raw(server.port, path, {
       method: "POST",
@@ -81,17 +95,7 @@ describe("protocols started from the page", () => {
     expect(detail.job?.id).toBe(job.id);
 
     expect((await post("/api/jobs/stop", { id: job.id })).status).toBe(200);
-    await waitFor(
-      async () => {
-        const jobs = await getJson<{ jobs: Job[] }>(server.port, "/api/jobs");
-        return jobs.jobs.find((j) => j.id === job.id)?.state === "exited";
-      },
-      60_000,
-      "the job to exit",
-    );
-    const done = (await getJson<{ jobs: Job[] }>(server.port, "/api/jobs")).jobs.find(
-      (j) => j.id === job.id,
-    ) as Job;
+    const done = await exited(job.id);
     expect(done.stopped).toBe(true);
     expect(done.exit_code).toBe(0);
     expect(done.output).toContain("Ctrl-C: finishing this step and writing a checkpoint");
@@ -114,17 +118,7 @@ describe("protocols started from the page", () => {
       args: ["--corpus", join(base, "no-such-file.txt")],
     });
     const job = JSON.parse(r.body) as Job;
-    await waitFor(
-      async () => {
-        const jobs = await getJson<{ jobs: Job[] }>(server.port, "/api/jobs");
-        return jobs.jobs.find((j) => j.id === job.id)?.state === "exited";
-      },
-      60_000,
-      "the failing job to exit",
-    );
-    const done = (await getJson<{ jobs: Job[] }>(server.port, "/api/jobs")).jobs.find(
-      (j) => j.id === job.id,
-    ) as Job;
+    const done = await exited(job.id);
     expect(done.exit_code).toBe(2);
     expect(done.output).toContain("no-such-file.txt");
     expect(done.run).toBeNull();

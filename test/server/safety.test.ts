@@ -133,39 +133,14 @@ describe("request bounds and origin checks", () => {
   });
 
   it("refuses POSTs that are not JSON, or come from another origin or site", async () => {
-    const body = JSON.stringify({ id: "job-1" });
-    expect(
-      (await raw(port, "/api/jobs/stop", { method: "POST", headers: { "Content-Type": "text/plain" }, body }))
-        .status,
-    ).toBe(415);
-    expect(
-      (
-        await raw(port, "/api/jobs/stop", {
-          method: "POST",
-          headers: { "Content-Type": "application/json", Origin: "http://evil.example" },
-          body,
-        })
-      ).status,
-    ).toBe(403);
-    expect(
-      (
-        await raw(port, "/api/jobs/stop", {
-          method: "POST",
-          headers: { "Content-Type": "application/json", "Sec-Fetch-Site": "cross-site" },
-          body,
-        })
-      ).status,
-    ).toBe(403);
+    const stop = (headers: Record<string, string>) =>
+      raw(port, "/api/jobs/stop", { method: "POST", headers, body: JSON.stringify({ id: "job-1" }) });
+    const json = { "Content-Type": "application/json" };
+    expect((await stop({ "Content-Type": "text/plain" })).status).toBe(415);
+    expect((await stop({ ...json, Origin: "http://evil.example" })).status).toBe(403);
+    expect((await stop({ ...json, "Sec-Fetch-Site": "cross-site" })).status).toBe(403);
     // same origin: reaches the handler (no such job)
-    expect(
-      (
-        await raw(port, "/api/jobs/stop", {
-          method: "POST",
-          headers: { "Content-Type": "application/json", Origin: `http://127.0.0.1:${port}` },
-          body,
-        })
-      ).status,
-    ).toBe(404);
+    expect((await stop({ ...json, Origin: `http://127.0.0.1:${port}` })).status).toBe(404);
   });
 
   it("answers only to its own Host (DNS rebinding)", async () => {

@@ -35,9 +35,10 @@ function withAlpha(hex, a) {
   return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
 }
 
+/** Tick labels for the x axis; uPlot passes null for ticks it leaves unlabelled (a log axis's 2…9). */
 export function xFormatter(axis) {
-  if (axis === "time") return (v) => fmtDuration(v);
-  return (v) => fmtCount(v);
+  const f = axis === "time" ? fmtDuration : fmtCount;
+  return (v) => (v === null ? "" : f(v));
 }
 
 export class Chart {
@@ -53,7 +54,7 @@ export class Chart {
     this.active = -1;
     this.dirty = false;
     this.legendItems = [];
-    this.el = h("figure.chart", { tabIndex: -1 });
+    this.el = h("figure.chart");
     this.head = h("figcaption.chart-head", h("span.chart-title", opts.title));
     this.legend = h("span.chart-legend");
     this.head.appendChild(this.legend);
@@ -99,7 +100,11 @@ export class Chart {
             time: false,
             distr: v.logx ? 3 : 1,
             // every chart of a board spans the same x (the board's domain) unless zoomed
-            range: (_u, min, max) => (this.domain && !this.zoomed ? this.domain : [min, max]),
+            range: (_u, min, max) => {
+              const [lo, hi] = this.domain && !this.zoomed ? this.domain : [min, max];
+              // a log axis snaps to powers of ten, so its ticks fall on 1, 10, 100 …
+              return v.logx && !this.zoomed && lo > 0 ? uPlot.rangeLog(lo, hi, 10, true) : [lo, hi];
+            },
           },
           y: { distr: v.logy ? 3 : 1 },
         },
@@ -115,7 +120,7 @@ export class Chart {
             grid: { stroke: grid, width: 1 },
             ticks: { stroke: grid, width: 1 },
             size: 62,
-            values: (_u, ticks) => ticks.map(fmtTick),
+            values: (_u, ticks) => ticks.map((v) => (v === null ? "" : fmtTick(v))),
           },
         ],
         series,

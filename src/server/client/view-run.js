@@ -272,15 +272,8 @@ export function runView(root, app, id, reportName) {
       );
       return card;
     });
-    const hypCards = hyps.map((hy) =>
-      h(
-        "article.hypothesis",
-        h(
-          "header",
-          h("b", hy.cause),
-          h("span.bar", h("span.fill", { style: { width: `${Math.round(hy.confidence * 100)}%` } })),
-          h("span.conf", `${Math.round(hy.confidence * 100)}%`),
-        ),
+    const hypCards = hyps.map((hy, k) => {
+      const evidence = [
         hy.evidence_for.length
           ? h(
               "ul.for",
@@ -293,6 +286,19 @@ export function runView(root, app, id, reportName) {
               hy.evidence_against.map((e) => h("li", e)),
             )
           : null,
+      ];
+      const n = hy.evidence_for.length + hy.evidence_against.length;
+      const pct = `${Math.round(hy.confidence * 100)}%`;
+      return h(
+        "article.hypothesis",
+        h(
+          "header",
+          h("b", hy.cause),
+          h("span.bar", h("span.fill", { style: { width: pct } })),
+          h("span.conf", pct),
+        ),
+        // the two leading causes show their evidence; the others keep it one click away
+        k < 2 || n === 0 ? evidence : h("details.evidence", h("summary", `evidence (${n})`), evidence),
         h(
           "div.next",
           h("span.muted", "next: "),
@@ -302,16 +308,13 @@ export function runView(root, app, id, reportName) {
             : h("span.planned", { title: "this command is planned, not built yet" }, "planned"),
           h(
             "button.copy",
-            {
-              title: "copy the command",
-              onclick: () => navigator.clipboard?.writeText(hy.next.command),
-            },
+            { title: "copy the command", onclick: () => navigator.clipboard?.writeText(hy.next.command) },
             "copy",
           ),
         ),
         h("p.why", hy.next.why),
-      ),
-    );
+      );
+    });
     fill(
       aside,
       h("h2", `Findings (${findings.length})`),
