@@ -322,7 +322,8 @@ export class Tokenizer {
           const w = this.scratchIds;
           for (let k = 0; k < len; k++) out[n + k] = w[k];
           n += len;
-          cache.put(s.slice(i, j), h, w, len);
+          // long pre-tokens (runs of letters, base64) rarely repeat; keeping them out bounds the cache's memory
+          if (j - i <= 256) cache.put(s.slice(i, j), h, w, len);
         }
       }
       i = j;
