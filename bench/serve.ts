@@ -37,7 +37,11 @@ function syntheticRun(n: number): { run: Run; spikeSteps: number[] } {
   const spikes = new Set(spikeSteps);
   for (let i = 1; i <= n; i++) {
     const base = 2.2 + 8 / (1 + Math.sqrt(i / 100));
-    s.push({ step: i, value: base + 0.08 * rng.normal() + (spikes.has(i) ? 3 : 0), wall_time: 1.7e9 + i * 0.2 });
+    s.push({
+      step: i,
+      value: base + 0.08 * rng.normal() + (spikes.has(i) ? 3 : 0),
+      wall_time: 1.7e9 + i * 0.2,
+    });
   }
   return { run, spikeSteps };
 }
@@ -76,7 +80,9 @@ export async function benchServe(): Promise<void> {
   const { run, spikeSteps } = syntheticRun(N);
   const series = run.get("train/loss");
   if (!series) throw new Error("no series");
-  console.log(row(["what", "time per chart", "payload", "points sent", `spikes kept (of ${SPIKES})`, "clean samples"]));
+  console.log(
+    row(["what", "time per chart", "payload", "points sent", `spikes kept (of ${SPIKES})`, "clean samples"]),
+  );
   console.log(row(["---", "---", "---", "---", "---", "---"]));
   const kept = (json: string) => {
     const doc = JSON.parse(json) as { x: number[] }[];
@@ -151,7 +157,8 @@ export async function benchServe(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "plateau-bench-serve-"));
   try {
     const w = RunWriter.create(join(root, "big"), { id: "big", name: "big" });
-    for (let i = 0; i < N; i++) w.log(series.step[i], { "train/loss": series.value[i] }, { wall_time: series.wallTime[i] });
+    for (let i = 0; i < N; i++)
+      w.log(series.step[i], { "train/loss": series.value[i] }, { wall_time: series.wallTime[i] });
     w.finish("completed");
     const server = await startServer({ root, port: 0, log: () => {} });
     try {

@@ -213,13 +213,30 @@ describe("plateau serve API", () => {
 
   it("picks up a run that appears and logs that change", async () => {
     writeRun(root, "late", { steps: 5 });
-    const list = await getJson<{ runs: ListedRun[] }>(port, "/api/runs");
     // the listing is cached for a second at most
-    const again = list.runs.some((r) => r.id === "late")
-      ? list
-      : await new Promise<{ runs: ListedRun[] }>((res) =>
-          setTimeout(() => res(getJson(port, "/api/runs")), 1100),
+    await waitFor(
+      async () => (await getJson<{ runs: ListedRun[] }>(port, "/api/runs")).runs.some((r) => r.id === "late"),
+      5000,
+      "the new run in the list",
+    );
+    // an imported log that grows is read again
+    writeFileSync(
+      join(root, "hf-output", "trainer_state.json"),
+      trainerState(900, (s) => 3 + 100 / s),
+    );
+    await waitFor(
+      async () => {
+        const list = await getJson<{ runs: ListedRun[] }>(port, "/api/runs");
+        const imp = list.runs.find((r) => r.name === "hf-output");
+        if (!imp) return false;
+        const d = await getJson<{ series: { name: string; n: number }[] }>(
+          port,
+          `/api/run?run=${encodeURIComponent(imp.id)}`,
         );
-    expect(again.runs.some((r) => r.id === "late")).toBe(true);
+        return d.series.find((s) => s.name === "train/loss")?.n === 90;
+      },
+      5000,
+      "the grown import",
+    );
   });
 });
