@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import { PRESETS } from "../../engine/config.js";
+import { runExternalOverfit } from "../../protocols/external.js";
 import { FAULTS, type Fault } from "../../protocols/faults.js";
 import {
   DEFAULT_OVERFIT,
@@ -42,6 +43,9 @@ interface OverfitOpts extends EngineCliOpts {
   out?: string;
   resume?: string;
   injectFault?: Fault;
+  engine: "embedded" | "external";
+  cmd?: string;
+  format: "jsonl" | "txt";
 }
 
 /** "5m", "90s", "1h", or seconds. */
@@ -127,10 +131,25 @@ export function register(program: Command): void {
       new Option("--inject-fault <name>", "test only: a deliberate pipeline bug")
         .choices([...FAULTS])
         .hideHelp(),
+    )
+    .addOption(
+      new Option("--engine <name>", "embedded: plateau's engine; external: your trainer (--cmd)")
+        .choices(["embedded", "external"])
+        .default("embedded"),
+    )
+    .option(
+      "--cmd <template>",
+      "external trainer command; placeholders {data} {eval_data} {epochs} {lr} {out} {n} {seed} are filled in",
+    )
+    .addOption(
+      new Option("--format <fmt>", "external: how the samples are written for the trainer")
+        .choices(["jsonl", "txt"])
+        .default("jsonl"),
     );
   examples(addEngineOptions(cmd), [
     "plateau overfit --data data/pretrain",
     "plateau overfit --data corpus.jsonl --preset case-1.1b -n 1000 --epochs 10 --json",
+    "plateau overfit --data data/pretrain --engine external --cmd 'torchrun --nproc_per_node 8 training/pretraining.py --model_name_or_path ./init --train_file_dir {data} --validation_file_dir {eval_data} --num_train_epochs {epochs} --learning_rate {lr} --output_dir {out} --block_size 512 --logging_steps 1 --eval_strategy epoch'",
     "plateau overfit --resume 20261129-101500-overfit-corpus-3fa2",
   ]).action(action((ctx, opts: OverfitOpts) => overfitCommand(ctx, opts)));
 }
@@ -139,7 +158,31 @@ async function overfitCommand(ctx: Ctx, opts: OverfitOpts): Promise<number> {
   const session = interactiveSession(ctx.json);
   let result: OverfitResult;
   try {
-    if (opts.resume) result = await resumeOverfit(findRun(ctx.runsDir, opts.resume), session);
+    if (opts.engine === "external") {
+      if (!opts.data?.length) throw new UserError("give the corpus with --data PATH", { field: "--data" });
+      if (!opts.cmd)
+        throw new UserError("--engine external needs the trainer command in --cmd", { field: "--cmd" });
+      result = await runExternalOverfit(
+        {
+          cmd: opts.cmd,
+          data: opts.data,
+          field: opts.field,
+          n: opts.samples,
+          epochs: opts.epochs,
+          lr: opts.lr,
+          seed: opts.seed,
+          criteria: {
+            max_loss: opts.maxLoss,
+            max_loss_ratio: opts.maxLossRatio,
+            min_memorization: opts.minMemorization,
+          },
+          format: opts.format,
+          ...(opts.config || opts.preset ? { vocabSize: modelConfigFrom(opts).vocab_size } : {}),
+        },
+        { runsDir: ctx.runsDir, out: opts.out },
+        session,
+      );
+    } else if (opts.resume) result = await resumeOverfit(findRun(ctx.runsDir, opts.resume), session);
     else {
       if (!opts.data?.length) throw new UserError("give the corpus with --data PATH", { field: "--data" });
       const target =
@@ -198,7 +241,11 @@ export function printOverfit(ctx: Ctx, r: OverfitResult): void {
     table(
       r.criteria.outcomes.map((o) => [
         o.name,
-        o.name === "memorization" ? `${(100 * o.value).toFixed(1)}%` : `${o.value.toFixed(4)} nats`,
+        o.name === "memorization"
+          ? Number.isFinite(o.value)
+            ? `${(100 * o.value).toFixed(1)}%`
+            : "—"
+          : `${o.value.toFixed(4)} nats`,
         o.threshold,
         o.passed ? "ok" : paint("red", "failed", color),
       ]),
