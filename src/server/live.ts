@@ -113,6 +113,8 @@ export class LiveHub {
         status: tracked ? tracked.status() : entry.status,
       });
     }
+    // the list as the first tab saw it: later changes are what `runs` events announce
+    if (this.streams.size === 0) this.listPrint = await this.listPrintNow();
     const s: Stream = { res, runs: srs, opts, halfLife, closed: false };
     res.writeHead(200, {
       "Content-Type": "text/event-stream; charset=utf-8",
@@ -196,21 +198,25 @@ export class LiveHub {
       }
       if (Date.now() - this.lastList >= this.listMs) {
         this.lastList = Date.now();
-        const listing = await this.store.list(this.listMs);
-        const print = listing.runs
-          .flatMap(function flat(e): string[] {
-            return [`${e.id}\0${e.status}\0${e.manifest.updated}`, ...e.children.flatMap(flat)];
-          })
-          .join("\n");
+        const print = await this.listPrintNow();
         if (print !== this.listPrint) {
-          const first = this.listPrint === "";
           this.listPrint = print;
-          if (!first) for (const s of this.streams) this.send(s, "runs", "{}");
+          for (const s of this.streams) this.send(s, "runs", "{}");
         }
       }
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** What identifies the run list's state: ids, statuses and update times. */
+  private async listPrintNow(): Promise<string> {
+    const listing = await this.store.list(this.listMs);
+    return listing.runs
+      .flatMap(function flat(e): string[] {
+        return [`${e.id}\0${e.status}\0${e.manifest.updated}`, ...e.children.flatMap(flat)];
+      })
+      .join("\n");
   }
 
   /** Send a stream the points of its runs that it has not seen yet. */

@@ -157,8 +157,7 @@ describe("live stream", () => {
 
   it("tells every tab when the run list changes", async () => {
     const c = new SseClient(port, "/api/live");
-    await c.next((e) => e.event === "jobs"); // connected
-    await new Promise((r) => setTimeout(r, 400)); // the first listing is recorded as the baseline
+    await c.next((e) => e.event === "jobs"); // connected: the list as it is now is the baseline
     const before = c.events.length;
     RunWriter.create(join(root, "newcomer"), { id: "newcomer", name: "newcomer" }).finish("completed");
     await c.next((e) => e.event === "runs", before);
