@@ -4,6 +4,7 @@ import { benchEngine } from "./engine.js";
 import { benchKernels } from "./engine-kernels.js";
 import { benchIngest } from "./ingest.js";
 import { benchRuns } from "./runs.js";
+import { benchServe } from "./serve.js";
 import { benchTokenizer } from "./tokenizer.js";
 
 /** `npm run bench`: every benchmark, one after the other (they must not compete for the two cores). */
@@ -13,6 +14,7 @@ const benches: [string, () => Promise<void>][] = [
   ["data", benchData],
   ["ingest", benchIngest],
   ["diagnose", benchDiagnose],
+  ["serve", benchServe],
   ["engine", benchEngine],
   ["engine-kernels", benchKernels],
 ];
