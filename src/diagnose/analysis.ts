@@ -29,6 +29,11 @@ export interface AnalysisOptions {
   spikeThreshold?: number;
   /** Working resolution for trend statistics (bucket means). */
   workPoints?: number;
+  /**
+   * How far the learning-curve projection looks ahead: this many more tokens (steps when the run does not know
+   * its tokens). Default: as many as the run has seen, i.e. the loss after training twice as long.
+   */
+  projectMore?: number;
 }
 
 export interface PlateauStretch {
@@ -65,7 +70,7 @@ export interface LearningCurveFit {
   lrKnownConstant: boolean;
   /** x unit of the fit: tokens when the run knows them, else steps. */
   unit: "tokens" | "steps";
-  /** Projection after as many more units as the run has seen so far. */
+  /** Projection after `more` further units (default: as many as the run has seen so far). */
   projection?: Projection & { more: number; current: number };
 }
 
@@ -113,6 +118,7 @@ export class RunAnalysis {
       level: opts.level ?? 0.95,
       spikeThreshold: opts.spikeThreshold ?? 6,
       workPoints: opts.workPoints ?? 1000,
+      projectMore: opts.projectMore ?? 0,
     };
   }
 
@@ -428,8 +434,9 @@ export class RunAnalysis {
       };
       if (fit.ok) {
         const current = xs[xs.length - 1];
-        const p = projectPowerLaw(fit, 2 * current);
-        res.projection = { ...p, more: current, current };
+        const more = this.opts.projectMore > 0 ? this.opts.projectMore : current;
+        const p = projectPowerLaw(fit, current + more);
+        res.projection = { ...p, more, current };
       }
       return res;
     });

@@ -134,7 +134,7 @@ export function runChartSpecs(d: RunDiagnosis, o: RunChartOptions): ChartSpec[] 
     if (perStep > 0) {
       const x0 = Math.max(1, lc.from);
       // drawn a quarter run past the end: far enough to see where it heads, not so far that the data shrinks
-      const x1 = Math.min((2 * lc.projection.current) / perStep, 1.25 * a.lastStepTrain);
+      const x1 = Math.min((lc.projection.current + lc.projection.more) / perStep, 1.25 * a.lastStepTrain);
       xMax = Math.max(xMax, x1);
       const xs: number[] = [];
       const ys: (number | null)[] = [];

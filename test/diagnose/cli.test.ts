@@ -88,10 +88,21 @@ describe("plateau diagnose", () => {
     const demo = writeDemoRunLog(join(dir, "outputs"), { steps: 2000 });
     const r = await runCli(["diagnose", demo.dir, "--fail-on", "critical", "--json"]);
     expect(r.code).toBe(1);
-    const f = await runCli(["diagnose", demo.dir, "--json", "--fact", "data.eval_is_train=true"]);
-    expect(JSON.parse(f.stdout).findings.some((x: { rule: string }) => x.rule === "eval-on-train")).toBe(
-      true,
-    );
+    const f = await runCli([
+      "diagnose",
+      demo.dir,
+      "--json",
+      "--fact",
+      "data.eval_is_train=true",
+      "--project",
+      "1e9",
+    ]);
+    const doc = JSON.parse(f.stdout);
+    expect(doc.findings.some((x: { rule: string }) => x.rule === "eval-on-train")).toBe(true);
+    const plateau = doc.findings.find((x: { rule: string }) => x.rule === "plateau");
+    expect(plateau.evidence.projection_more).toBe(1e9);
+    expect(plateau.evidence.projection_unit).toBe("tokens");
+    expect(plateau.evidence.projected_loss_ci_low).toBeLessThanOrEqual(plateau.evidence.projected_loss);
   });
 
   it("bad input: one line naming the file or field, exit 2", async () => {

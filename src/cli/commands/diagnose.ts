@@ -25,6 +25,7 @@ interface DiagnoseFlags {
   fact?: string[];
   width: number;
   plateauTolerance: number;
+  project?: number;
   failOn?: Severity;
 }
 
@@ -59,6 +60,12 @@ export function register(program: Command): void {
         .default(0.01),
     )
     .addOption(
+      new Option(
+        "--project <tokens>",
+        "project the loss this many more tokens ahead (steps when the logs have no tokens); default: as many as seen",
+      ).argParser(positiveNumber),
+    )
+    .addOption(
       new Option("--fail-on <severity>", "exit 1 when a finding is at least this severe (for CI)").choices([
         "info",
         "warning",
@@ -80,6 +87,7 @@ export function register(program: Command): void {
         const opts: DiagnoseOptions = {
           facts,
           plateauTolerance: flags.plateauTolerance,
+          projectMore: flags.project,
           available: (name) => commandNames.has(name),
         };
         const progress = new Progress({
@@ -160,6 +168,13 @@ function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0)
     throw new UserError(`expected a positive integer, got "${v}"`, { field: "--width" });
+  return n;
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n))
+    throw new UserError(`expected a positive number, got "${v}"`, { field: "--project" });
   return n;
 }
 

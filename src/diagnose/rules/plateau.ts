@@ -43,7 +43,7 @@ export const plateauRule: Rule = {
     if (p.to - p.from >= 0.3 * span) conf += 0.1;
     const fitText =
       lc?.fit.ok && lc.projection
-        ? `; power-law fit L∞ = ${f2(lc.fit.lInf)} [${f2(lc.fit.lInfCi[0])}, ${f2(lc.fit.lInfCi[1])}], twice the ${lc.unit} would give ${f2(lc.projection.value)}`
+        ? `; power-law fit L∞ = ${f2(lc.fit.lInf)} [${f2(lc.fit.lInfCi[0])}, ${f2(lc.fit.lInfCi[1])}], ${lc.projection.more.toExponential(2)} more ${lc.unit} would give ${f2(lc.projection.value)} [${f2(lc.projection.ci[0])}, ${f2(lc.projection.ci[1])}]`
         : "";
     return {
       findings: [
@@ -75,6 +75,8 @@ export const plateauRule: Rule = {
             projection_unit: lc?.projection ? lc.unit : undefined,
             projection_more: lc?.projection?.more,
             projected_loss: lc?.projection?.value,
+            projected_loss_ci_low: lc?.projection?.ci[0],
+            projected_loss_ci_high: lc?.projection?.ci[1],
           },
           [[p.from, p.to]],
         ),
