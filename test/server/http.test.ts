@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server/index.js";
@@ -68,6 +69,9 @@ describe("plateau serve API", () => {
     expect(page.headers["content-type"]).toContain("text/html");
     expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
     expect(page.body).toContain('<script type="module" src="/assets/app.js">');
+    // every module is preloaded, so the page does not wait on a chain of imports before its first paint
+    for (const m of readdirSync("src/server/client").filter((f) => f.endsWith(".js")))
+      expect(page.body, m).toContain(`<link rel="modulepreload" href="/assets/${m}">`);
     for (const a of [
       "/assets/app.js",
       "/assets/chart.js",
@@ -209,6 +213,26 @@ describe("plateau serve API", () => {
       (r) => r.name === "other-hf",
     )!;
     expect((await raw(port, `/api/diagnosis?run=${encodeURIComponent(imp.id)}`)).status).toBe(200);
+  });
+
+  it("survives a client that disconnects in the middle of a download", async () => {
+    writeFileSync(join(root, "alpha", "report.md"), "x".repeat(8 << 20));
+    await new Promise<void>((resolve) => {
+      const req = request(
+        { host: "127.0.0.1", port, path: "/files/alpha/report.md", headers: { Host: `127.0.0.1:${port}` } },
+        (res) => {
+          res.once("data", () => {
+            req.destroy();
+            resolve();
+          });
+        },
+      );
+      req.on("error", () => {});
+      req.end();
+    });
+    const r = await raw(port, "/files/alpha/report.md");
+    expect(r.status).toBe(200);
+    expect(r.body.length).toBe(8 << 20);
   });
 
   it("picks up a run that appears and logs that change", async () => {

@@ -143,6 +143,12 @@ describe("request bounds and origin checks", () => {
     expect((await stop({ ...json, Origin: `http://127.0.0.1:${port}` })).status).toBe(404);
   });
 
+  it("refuses oversized headers", async () => {
+    const r = await raw(port, "/api/runs", { headers: { "X-Big": "a".repeat(20_000) } });
+    expect(r.status).toBe(431);
+    expect((await raw(port, "/api/health")).status).toBe(200);
+  });
+
   it("answers only to its own Host (DNS rebinding)", async () => {
     expect((await raw(port, "/api/runs", { headers: { Host: "evil.example" } })).status).toBe(403);
     expect((await raw(port, "/api/runs", { headers: { Host: `localhost:${port}` } })).status).toBe(200);
