@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RunWriter } from "../../src/runs/rundir.js";
 import type { RunningServer } from "../../src/server/index.js";
 import { browserOrSkip, type LaunchedBrowser, launchBrowser, screenshotDir } from "../helpers/browser.js";
 import { serve, tinyTraining, tmpRoot, waitFor, writeRun } from "./helpers.js";
@@ -146,6 +147,16 @@ describe.skipIf(!browser.available)("dashboard in a browser", () => {
         (window as unknown as { plateau: { liveConnections(): number } }).plateau.liveConnections(),
       ),
     ).toBe(1);
+  });
+
+  it("a run that has logged nothing yet draws its charts when its first points arrive", async () => {
+    const w = RunWriter.create(join(base, "runs", "fresh"), { id: "fresh", name: "fresh" });
+    await page.goto(`${server.url}#/run/fresh`);
+    await page.waitForSelector("text=This run has no series yet");
+    for (let s = 1; s <= 30; s++) w.log(s, { "train/loss": 5 - s / 10, "train/lr": 1e-3 });
+    await waitFor(async () => (await lossPoints()) === 30, 30_000, "the first points of a fresh run");
+    w.finish("completed");
+    await page.waitForSelector(".run-title .status-completed", { timeout: 30_000 });
   });
 
   it("reads well in the dark theme", async () => {

@@ -191,9 +191,14 @@ export function runView(root, app, id, reportName) {
     }));
     if (more) chartsEl.after(more);
     board.load().catch((err) => app.error(err.message));
-    if (!groups.length) live.subscribe({ run: [id], from: [detail.offset ?? ""], t0: [detail.t0] });
+    if (!groups.length) {
+      // a run that has logged nothing yet (a job just started): draw it as soon as its first points arrive
+      live.subscribe({ run: [id], from: [detail.offset ?? ""], t0: [detail.t0] });
+      live.on("points", (list) => {
+        if (!disposed && list.some((r) => r.run === id && r.series.length)) reload();
+      });
+    }
     live.on("runs", () => {
-      // a run with no series yet: reload once it has some
       if (!groups.length && !disposed) reload();
     });
     live.on("jobs", (jobs) => {
