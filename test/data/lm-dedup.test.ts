@@ -114,6 +114,38 @@ describe("MinHash LSH", () => {
     }
   });
 
+  it("equals a naive 64-bit minimum per permutation, ties and repeated shingles included", () => {
+    const h = new MinHasher();
+    const { a, m, c, m2 } = h.params();
+    const mix = (x: number, s: number, mul: number) => {
+      const v = Math.imul(x ^ s, mul);
+      return (v ^ (v >>> 16)) >>> 0;
+    };
+    const r = new Rng(31);
+    for (let t = 0; t < 40; t++) {
+      const n = 1 + r.int(60);
+      const x1 = Array.from({ length: n }, () => r.nextU32() | 0);
+      const x2 = Array.from({ length: n }, () => r.nextU32() | 0);
+      // Repeated shingles, and shingles that share x1 but not x2 (high-lane ties).
+      for (let k = 0; k < n / 4; k++) {
+        const i = r.int(n);
+        const j = r.int(n);
+        x1[i] = x1[j];
+        if (r.float() < 0.5) x2[i] = x2[j];
+      }
+      h.signHashes(x1, x2);
+      const sig = h.signature();
+      for (let k = 0; k < h.perms; k++) {
+        let best: [number, number] = [0xffffffff, 0xffffffff];
+        for (let s = 0; s < n; s++) {
+          const v: [number, number] = [mix(x1[s], a[k], m[k]), mix(x2[s], c[k], m2[k])];
+          if (v[0] < best[0] || (v[0] === best[0] && v[1] < best[1])) best = v;
+        }
+        expect([sig[2 * k], sig[2 * k + 1]]).toEqual(best);
+      }
+    }
+  });
+
   it("band keys: identical documents collide in every band, unrelated ones in none", () => {
     const h = new MinHasher();
     const s = new DocSignals();

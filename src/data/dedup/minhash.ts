@@ -69,27 +69,101 @@ export class MinHasher {
    */
   private signScratch(count: number): void {
     const P = this.perms;
-    const { a, m, c, m2, minHi, minLo, sx1, sx2 } = this;
-    for (let k = 0; k < P; k++) {
-      const ak = a[k];
-      const mk = m[k];
-      let best = 0xffffffff;
-      let bestLo = 0xffffffff;
+    const { a, m, sx1, sx2 } = this;
+    // Four permutations per pass over the shingles: four independent minima keep the CPU's pipelines full.
+    // Each keeps the index of its minimum; a tie between different shingles (same high lane, a 2^-32 event
+    // per pair, unless two shingles collide on x1) is settled exactly afterwards by the low lane.
+    let k = 0;
+    for (; k + 4 <= P; k += 4) {
+      const a0 = a[k];
+      const a1 = a[k + 1];
+      const a2 = a[k + 2];
+      const a3 = a[k + 3];
+      const m0 = m[k];
+      const m1 = m[k + 1];
+      const m2 = m[k + 2];
+      const m3 = m[k + 3];
+      let b0 = 0xffffffff;
+      let b1 = 0xffffffff;
+      let b2 = 0xffffffff;
+      let b3 = 0xffffffff;
+      let i0 = 0;
+      let i1 = 0;
+      let i2 = 0;
+      let i3 = 0;
+      let tie = 0;
       for (let s = 0; s < count; s++) {
-        let h = Math.imul(sx1[s] ^ ak, mk);
-        h = (h ^ (h >>> 16)) >>> 0;
-        if (h <= best) {
-          let l = Math.imul(sx2[s] ^ c[k], m2[k]);
-          l = (l ^ (l >>> 16)) >>> 0;
-          if (h < best || l < bestLo) {
-            best = h;
-            bestLo = l;
-          }
+        const x = sx1[s];
+        let h0 = Math.imul(x ^ a0, m0);
+        let h1 = Math.imul(x ^ a1, m1);
+        let h2 = Math.imul(x ^ a2, m2);
+        let h3 = Math.imul(x ^ a3, m3);
+        h0 = (h0 ^ (h0 >>> 16)) >>> 0;
+        h1 = (h1 ^ (h1 >>> 16)) >>> 0;
+        h2 = (h2 ^ (h2 >>> 16)) >>> 0;
+        h3 = (h3 ^ (h3 >>> 16)) >>> 0;
+        if (h0 <= b0) {
+          if (h0 < b0) {
+            b0 = h0;
+            i0 = s;
+          } else if (x !== sx1[i0] || sx2[s] !== sx2[i0]) tie |= 1;
+        }
+        if (h1 <= b1) {
+          if (h1 < b1) {
+            b1 = h1;
+            i1 = s;
+          } else if (x !== sx1[i1] || sx2[s] !== sx2[i1]) tie |= 2;
+        }
+        if (h2 <= b2) {
+          if (h2 < b2) {
+            b2 = h2;
+            i2 = s;
+          } else if (x !== sx1[i2] || sx2[s] !== sx2[i2]) tie |= 4;
+        }
+        if (h3 <= b3) {
+          if (h3 < b3) {
+            b3 = h3;
+            i3 = s;
+          } else if (x !== sx1[i3] || sx2[s] !== sx2[i3]) tie |= 8;
         }
       }
-      minHi[k] = best;
-      minLo[k] = bestLo;
+      this.finish(k, b0, i0, (tie & 1) !== 0, count);
+      this.finish(k + 1, b1, i1, (tie & 2) !== 0, count);
+      this.finish(k + 2, b2, i2, (tie & 4) !== 0, count);
+      this.finish(k + 3, b3, i3, (tie & 8) !== 0, count);
     }
+    for (; k < P; k++) {
+      let best = 0xffffffff;
+      let bi = 0;
+      let tie = false;
+      for (let s = 0; s < count; s++) {
+        let h = Math.imul(sx1[s] ^ a[k], m[k]);
+        h = (h ^ (h >>> 16)) >>> 0;
+        if (h < best) {
+          best = h;
+          bi = s;
+        } else if (h === best && (sx1[s] !== sx1[bi] || sx2[s] !== sx2[bi])) tie = true;
+      }
+      this.finish(k, best, bi, tie, count);
+    }
+  }
+
+  /** Record permutation k's minimum: the low lane of the arg-min shingle, or on a tie the least low lane. */
+  private finish(k: number, hi: number, at: number, tie: boolean, count: number): void {
+    this.minHi[k] = hi;
+    const lowOf = (s: number) => {
+      const l = Math.imul(this.sx2[s] ^ this.c[k], this.m2[k]);
+      return (l ^ (l >>> 16)) >>> 0;
+    };
+    let lo = lowOf(at);
+    if (tie) {
+      for (let s = 0; s < count; s++) {
+        let h = Math.imul(this.sx1[s] ^ this.a[k], this.m[k]);
+        h = (h ^ (h >>> 16)) >>> 0;
+        if (h === hi) lo = Math.min(lo, lowOf(s));
+      }
+    }
+    this.minLo[k] = lo;
   }
 
   private pre1 = new Int32Array(1025);
@@ -158,6 +232,11 @@ export class MinHasher {
     }
     this.signScratch(x1.length);
     return true;
+  }
+
+  /** The permutations' constants (for tests that recompute signatures naively). */
+  params(): { a: Int32Array; m: Int32Array; c: Int32Array; m2: Int32Array } {
+    return { a: this.a, m: this.m, c: this.c, m2: this.m2 };
   }
 
   /** Copy of the current signature as [hi0, lo0, hi1, lo1, ...]. */

@@ -1,5 +1,6 @@
 import { bmpClasses, C } from "../text/chars.js";
 import { lowerTable } from "../text/hash.js";
+import { CountTable } from "./count-table.js";
 import { NumMap, type NumMapData } from "./num-map.js";
 
 /**
@@ -130,42 +131,76 @@ export class CharLm {
 
   /** Train on documents (each starts a fresh history). */
   static train(docs: Iterable<string>): CharLm {
-    // Pass 1: character frequencies → vocabulary.
-    const texts = Array.isArray(docs) ? (docs as string[]) : [...docs];
-    const freq = new Map<number, number>();
-    for (const t of texts) forEachNormalised(t, (cp) => freq.set(cp, (freq.get(cp) ?? 0) + 1));
-    const vocabList = [...freq]
-      .filter(([, n]) => n >= 2)
+    // Normalise once into one stream of code points, documents separated by -1.
+    const parts: Int32Array[] = [];
+    let buf = new Int32Array(1 << 16);
+    let len = 0;
+    const push = (cp: number) => {
+      if (len === buf.length) {
+        parts.push(buf);
+        buf = new Int32Array(buf.length);
+        len = 0;
+      }
+      buf[len++] = cp;
+    };
+    for (const t of docs) {
+      forEachNormalised(t, push);
+      push(-1);
+    }
+    parts.push(buf.subarray(0, len));
+
+    // Pass 1: character frequencies → vocabulary (characters seen at least twice, most frequent first).
+    const bmpFreq = new Float64Array(65536);
+    const astralFreq = new Map<number, number>();
+    for (const p of parts)
+      for (let i = 0; i < p.length; i++) {
+        const cp = p[i];
+        if (cp < 0) continue;
+        if (cp < 65536) bmpFreq[cp]++;
+        else astralFreq.set(cp, (astralFreq.get(cp) ?? 0) + 1);
+      }
+    const freq: [number, number][] = [];
+    for (let cp = 0; cp < 65536; cp++) if (bmpFreq[cp] >= 2) freq.push([cp, bmpFreq[cp]]);
+    for (const [cp, n] of astralFreq) if (n >= 2) freq.push([cp, n]);
+    const vocabList = freq
       .sort((x, y) => y[1] - x[1] || x[0] - y[0])
       .slice(0, 65534)
       .map(([cp]) => cp);
-    const id = new Map<number, number>();
-    for (let i = 0; i < vocabList.length; i++) id.set(vocabList[i], i + 2);
+    const bmpId = new Int32Array(65536).fill(UNK);
+    const astralId = new Map<number, number>();
+    for (let i = 0; i < vocabList.length; i++) {
+      const cp = vocabList[i];
+      if (cp < 65536) bmpId[cp] = i + 2;
+      else astralId.set(cp, i + 2);
+    }
     const V = vocabList.length + 2; // + BOS (never predicted, but kept for simple ids) + UNK
 
-    // Pass 2: n-gram counts.
+    // Pass 2: n-gram counts, keyed (b, c) and (a·65536 + b, c).
     const n1 = new Float64Array(V);
-    const n2 = new Map<number, number>(); // (b, c)
-    const n3 = new Map<number, number>(); // (a, b, c)
+    const n2 = new CountTable(1 << 14);
+    const n3 = new CountTable(1 << 16);
     let total = 0;
-    for (const t of texts) {
-      let a = BOS;
-      let b = BOS;
-      forEachNormalised(t, (cp) => {
-        const c = id.get(cp) ?? UNK;
+    let a = BOS;
+    let b = BOS;
+    for (const p of parts)
+      for (let i = 0; i < p.length; i++) {
+        const cp = p[i];
+        if (cp < 0) {
+          a = BOS;
+          b = BOS;
+          continue;
+        }
+        const c = cp < 65536 ? bmpId[cp] : (astralId.get(cp) ?? UNK);
         n1[c]++;
-        const k2 = key2(b, c);
-        n2.set(k2, (n2.get(k2) ?? 0) + 1);
-        const k3 = key3(a, b, c);
-        n3.set(k3, (n3.get(k3) ?? 0) + 1);
+        n2.add(b, c);
+        n3.add(a * 65536 + b, c);
         total++;
         a = b;
         b = c;
-      });
-    }
-    const d1 = discount(n1.values());
-    const d2 = discount(n2.values());
-    const d3 = discount(n3.values());
+      }
+    const d1 = discount(n1);
+    const d2 = discount(n2.count);
+    const d3 = discount(n3.count);
 
     // Unigram: BOS is never predicted; the floor spreads D1·T/N over the V−1 predictable symbols.
     const logP1 = new Float32Array(V);
@@ -179,79 +214,67 @@ export class CharLm {
     }
     logP1[BOS] = Math.log(floor1);
 
-    // History totals and distinct followers.
-    const hist1 = new Map<number, [number, number]>(); // b → [n(b·), T(b·)]
-    for (const [k, n] of n2) {
-      const b = Math.floor(k / 65536);
-      const h = hist1.get(b) ?? [0, 0];
-      h[0] += n;
-      h[1]++;
-      hist1.set(b, h);
-    }
-    const hist2 = new Map<number, [number, number]>(); // ab → [n(ab·), T(ab·)]
-    for (const [k, n] of n3) {
-      const ab = Math.floor(k / 65536);
-      const h = hist2.get(ab) ?? [0, 0];
-      h[0] += n;
-      h[1]++;
-      hist2.set(ab, h);
-    }
+    // History totals n(h·) and distinct followers T(h·).
+    const hist1N = new Float64Array(V);
+    const hist1T = new Float64Array(V);
+    n2.forEach((bb, _c, n) => {
+      hist1N[bb] += n;
+      hist1T[bb]++;
+    });
+    const hist2N = new CountTable(1 << 14);
+    const hist2T = new CountTable(1 << 14);
+    n3.forEach((ab, _c, n) => {
+      hist2N.add(ab, 0, n);
+      hist2T.add(ab, 0, 1);
+    });
 
-    const ctx1 = new Map<number, number>();
-    for (const [b, [n, t]] of hist1) ctx1.set(b, Math.log((d2 * t) / n));
-    const p2Full = (b: number, c: number, nbc: number) => {
-      const [n, t] = hist1.get(b)!;
-      return Math.max(nbc - d2, 0) / n + ((d2 * t) / n) * p1[c];
-    };
-    const t2 = new Map<number, number>();
-    for (const [k, n] of n2) {
-      const b = Math.floor(k / 65536);
-      const c = k % 65536;
-      t2.set(k, Math.log(p2Full(b, c, n)));
-    }
-    const ctx2 = new Map<number, number>();
-    for (const [ab, [n, t]] of hist2) ctx2.set(ab, Math.log((d3 * t) / n));
-    const t3 = new Map<number, number>();
-    for (const [k, n] of n3) {
-      const ab = Math.floor(k / 65536);
-      const c = k % 65536;
-      const b = ab % 65536;
-      const [nab, tab] = hist2.get(ab)!;
-      const lower = Math.exp(t2.get(key2(b, c)) ?? (ctx1.get(b) ?? 0) + logP1[c]);
-      t3.set(k, Math.log(Math.max(n - d3, 0) / nab + ((d3 * tab) / nab) * lower));
-    }
+    let ctxs1 = 0;
+    for (let x = 0; x < V; x++) if (hist1N[x] > 0) ctxs1++;
+    const ctx1 = NumMap.build(ctxs1, (put) => {
+      for (let x = 0; x < V; x++) if (hist1N[x] > 0) put(0, x, Math.log((d2 * hist1T[x]) / hist1N[x]));
+    });
+    const p2 = (bb: number, c: number, nbc: number) =>
+      Math.max(nbc - d2, 0) / hist1N[bb] + ((d2 * hist1T[bb]) / hist1N[bb]) * p1[c];
+    const t2 = NumMap.build(n2.size, (put) =>
+      n2.forEach((bb, c, n) => {
+        put(bb, c, Math.log(p2(bb, c, n)));
+      }),
+    );
+    const ctx2 = NumMap.build(hist2N.size, (put) =>
+      hist2N.forEach((ab, _z, n) => {
+        const u = ab >>> 0;
+        put(Math.floor(u / 65536), u % 65536, Math.log((d3 * hist2T.get(ab, 0)) / n));
+      }),
+    );
+    const t3 = NumMap.build(n3.size, (put) =>
+      n3.forEach((ab, c, n) => {
+        const bb = (ab >>> 0) % 65536;
+        const nab = hist2N.get(ab, 0);
+        const tab = hist2T.get(ab, 0);
+        const lower = p2(bb, c, n2.get(bb, c));
+        put(ab, c, Math.log(Math.max(n - d3, 0) / nab + ((d3 * tab) / nab) * lower));
+      }),
+    );
 
     return new CharLm({
       vocab: Int32Array.from(vocabList),
       logP1,
-      t3: NumMap.from(t3, split16).data,
-      t2: NumMap.from(t2, split16).data,
-      ctx2: NumMap.from(ctx2, split16).data,
-      ctx1: NumMap.from(ctx1, lowOnly).data,
+      t3: t3.data,
+      t2: t2.data,
+      ctx2: ctx2.data,
+      ctx1: ctx1.data,
       discounts: [d1, d2, d3],
       trainedChars: total,
     });
   }
 }
 
-/** Training keys pack 16-bit ids: (b, c) → b·65536 + c; (a, b, c) → a·2^32 + b·65536 + c (48 bits, exact). */
-function key2(b: number, c: number): number {
-  return b * 65536 + c;
-}
-
-function key3(a: number, b: number, c: number): number {
-  return a * 4294967296 + b * 65536 + c;
-}
-
-/** Lookup lanes: the packed key's high part and its low 16 bits. */
-const split16 = (k: number): [number, number] => [Math.floor(k / 65536), k % 65536];
-const lowOnly = (k: number): [number, number] => [0, k];
-
 /** D = n1 / (n1 + 2·n2) from the counts of n-grams seen once and twice (Ney et al. 1994). */
-function discount(counts: Iterable<number>): number {
+function discount(counts: ArrayLike<number>): number {
   let once = 0;
   let twice = 0;
-  for (const n of counts) {
+  for (let i = 0; i < counts.length; i++) {
+    const n = counts[i];
     if (n === 1) once++;
     else if (n === 2) twice++;
   }

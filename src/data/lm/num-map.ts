@@ -1,7 +1,9 @@
+import { slot } from "./count-table.js";
+
 /**
  * A frozen open-addressing hash map from keys of two int32 lanes (hi, lo ≥ 0) to float32 values, in typed
- * arrays so a model built in the main thread can be posted to workers as plain buffers. Built once from a Map,
- * then only read: get() is integer arithmetic and (almost always) one probe.
+ * arrays so a model built in the main thread can be posted to workers as plain buffers. Built once, then only
+ * read: get() is integer arithmetic and (almost always) one probe.
  */
 export interface NumMapData {
   hi: Int32Array;
@@ -9,7 +11,7 @@ export interface NumMapData {
   vals: Float32Array;
 }
 
-/** lo is never negative for a real key (character ids and id pairs below 2^31). */
+/** lo is never negative for a real key (character ids). */
 const EMPTY = -1;
 
 export class NumMap {
@@ -25,24 +27,22 @@ export class NumMap {
     this.vals = data.vals;
   }
 
-  /** Build from a Map whose number keys split into (hi, lo) by `split`. */
-  static from(entries: Map<number, number>, split: (key: number) => [number, number]): NumMap {
+  /** Build from `size` entries that `fill` hands to `put`. */
+  static build(size: number, fill: (put: (hi: number, lo: number, value: number) => void) => void): NumMap {
     let cap = 16;
-    while (cap < entries.size * 2) cap *= 2;
+    while (cap < size * 2) cap *= 2;
     const hi = new Int32Array(cap);
     const lo = new Int32Array(cap).fill(EMPTY);
     const vals = new Float32Array(cap);
     const mask = cap - 1;
-    for (const [k, v] of entries) {
-      const [hk, lk] = split(k);
-      const h = hk | 0;
-      const l = lk | 0;
+    fill((h, l, v) => {
+      h |= 0;
       let i = slot(h, l) & mask;
       while (lo[i] !== EMPTY) i = (i + 1) & mask;
       hi[i] = h;
       lo[i] = l;
       vals[i] = v;
-    }
+    });
     return new NumMap({ hi, lo, vals });
   }
 
@@ -64,10 +64,4 @@ export class NumMap {
       i = (i + 1) & mask;
     }
   }
-}
-
-function slot(hi: number, lo: number): number {
-  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 15;
-  return h;
 }

@@ -44,7 +44,7 @@ export class DocView {
   }
 
   get markup(): MarkupStats {
-    this._markup ??= markupStats(this.sig.text);
+    this._markup ??= markupStats(this.sig.text, this.prof.latinRatio > 0, this.prof.cjkRatio > 0);
     return this._markup;
   }
 

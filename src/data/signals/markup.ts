@@ -105,13 +105,23 @@ export const BOILERPLATE_PHRASES = [
   "注册",
 ];
 
-const PHRASE = new RegExp(
-  BOILERPLATE_PHRASES.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"),
+const escapeRe = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+// Two regexes, so a document only pays for the phrases its script can contain.
+const LATIN_PHRASES = new RegExp(
+  BOILERPLATE_PHRASES.filter((p) => /^[\x20-\x7e]+$/.test(p))
+    .map(escapeRe)
+    .join("|"),
+  "gi",
+);
+const CJK_PHRASES = new RegExp(
+  BOILERPLATE_PHRASES.filter((p) => !/^[\x20-\x7e]+$/.test(p))
+    .map(escapeRe)
+    .join("|"),
   "gi",
 );
 const NAV_SEPARATOR = / [|>»›·] |»|›/g;
 
-export function markupStats(text: string): MarkupStats {
+export function markupStats(text: string, hasLatin = true, hasCjk = true): MarkupStats {
   let htmlTags = 0;
   let htmlEntities = 0;
   let htmlChars = 0;
@@ -131,10 +141,13 @@ export function markupStats(text: string): MarkupStats {
   }
   let boilerplateChars = 0;
   const seen = new Set<string>();
-  PHRASE.lastIndex = 0;
-  for (let m = PHRASE.exec(text); m; m = PHRASE.exec(text)) {
-    seen.add(m[0].toLowerCase());
-    boilerplateChars += m[0].length;
+  for (const re of [hasLatin ? LATIN_PHRASES : null, hasCjk ? CJK_PHRASES : null]) {
+    if (!re) continue;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      seen.add(m[0].toLowerCase());
+      boilerplateChars += m[0].length;
+    }
   }
   if (seen.size > 0) {
     NAV_SEPARATOR.lastIndex = 0;
