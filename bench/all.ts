@@ -3,6 +3,7 @@ import { benchDiagnose } from "./diagnose.js";
 import { benchEngine } from "./engine.js";
 import { benchKernels } from "./engine-kernels.js";
 import { benchIngest } from "./ingest.js";
+import { benchProtocols } from "./protocols.js";
 import { benchRuns } from "./runs.js";
 import { benchServe } from "./serve.js";
 import { benchTokenizer } from "./tokenizer.js";
@@ -17,6 +18,7 @@ const benches: [string, () => Promise<void>][] = [
   ["serve", benchServe],
   ["engine", benchEngine],
   ["engine-kernels", benchKernels],
+  ["protocols", benchProtocols],
 ];
 
 const only = process.argv[2];

@@ -77,6 +77,7 @@ export interface DoctorResult {
   experiments: ExperimentResult[];
   skipped: { what: string; why: string }[];
   seconds: number;
+  interrupted: boolean;
 }
 
 const EXPERIMENTS = new Set(["lr-sweep", "ladder", "capacity", "optimizer", "cooldown"]);
@@ -119,6 +120,7 @@ export async function runDoctor(
     experiments: [],
     skipped: [],
     seconds: 0,
+    interrupted: false,
   };
   session.log(`plateau doctor → ${dir}`);
 
@@ -290,6 +292,7 @@ export async function runDoctor(
 
   out.answer = answer(out, diagnoses);
   out.seconds = (performance.now() - t0) / 1000;
+  out.interrupted = session.stopRequested();
   writeJsonAtomic(join(dir, "doctor.json"), out);
   writeFileAtomic(join(dir, "report.md"), doctorMarkdown(out, diagnoses));
   writeFileAtomic(join(dir, "report.html"), doctorHtml(out, diagnoses));

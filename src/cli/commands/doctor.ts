@@ -121,5 +121,5 @@ async function doctorCommand(
     }
     say(`report ${join(r.run_dir, "report.html")} (and report.md, doctor.json) · ${Math.round(r.seconds)} s`);
   }
-  return 0;
+  return r.interrupted ? 130 : 0;
 }

@@ -4,6 +4,7 @@ import { runExternalOverfit } from "../../protocols/external.js";
 import { FAULTS, type Fault } from "../../protocols/faults.js";
 import {
   DEFAULT_OVERFIT,
+  EXTERNAL_DEFAULTS,
   type OverfitResult,
   type OverfitSettings,
   resumeOverfit,
@@ -23,14 +24,14 @@ interface OverfitOpts extends EngineCliOpts {
   field: string;
   config?: string;
   preset?: string;
-  samples: number;
-  epochs: number;
+  samples?: number;
+  epochs?: number;
   proxy: "auto" | "on" | "off";
   budget: string;
   tokenizer?: string;
   seq: number;
   batch: number;
-  lr: number;
+  lr?: number;
   optimizer: "adamw" | "sgd" | "lion";
   warmup: number;
   seed: number;
@@ -91,7 +92,10 @@ export function register(program: Command): void {
     )
     .addOption(new Option("--batch <n>", "sequences per step").argParser(positiveInt).default(d.batch))
     .addOption(
-      new Option("--lr <x>", "learning rate (constant after warmup)").argParser(finiteNumber).default(d.lr),
+      new Option(
+        "--lr <x>",
+        `learning rate, constant after warmup (default ${d.lr} on the embedded engine; ${EXTERNAL_DEFAULTS.lr}, MedicalGPT's run_pt.sh, with --engine external)`,
+      ).argParser(finiteNumber),
     )
     .addOption(new Option("--optimizer <name>", "optimizer").choices(OPTIMIZER_NAMES).default(d.optimizer))
     .addOption(new Option("--warmup <n>", "warmup steps").argParser(positiveInt).default(d.warmup))
@@ -167,9 +171,9 @@ async function overfitCommand(ctx: Ctx, opts: OverfitOpts): Promise<number> {
           cmd: opts.cmd,
           data: opts.data,
           field: opts.field,
-          n: opts.samples,
-          epochs: opts.epochs,
-          lr: opts.lr,
+          n: opts.samples ?? EXTERNAL_DEFAULTS.n,
+          epochs: opts.epochs ?? EXTERNAL_DEFAULTS.epochs,
+          lr: opts.lr ?? EXTERNAL_DEFAULTS.lr,
           seed: opts.seed,
           criteria: {
             max_loss: opts.maxLoss,
@@ -193,15 +197,15 @@ async function overfitCommand(ctx: Ctx, opts: OverfitOpts): Promise<number> {
         ...DEFAULT_OVERFIT,
         data: opts.data,
         field: opts.field,
-        n: opts.samples,
-        epochs: opts.epochs,
+        n: opts.samples ?? DEFAULT_OVERFIT.n,
+        epochs: opts.epochs ?? DEFAULT_OVERFIT.epochs,
         model: target,
         proxy: opts.proxy,
         budgetSeconds: parseDuration(opts.budget, "--budget"),
         tokenizer: opts.tokenizer,
         seqLen: opts.seq,
         batch: opts.batch,
-        lr: opts.lr,
+        lr: opts.lr ?? DEFAULT_OVERFIT.lr,
         optimizer: opts.optimizer,
         warmup: opts.warmup,
         seed: opts.seed,
