@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunWriter } from "../../src/runs/rundir.js";
 import { DEFAULT_CHART } from "../../src/server/chart-data.js";
 import type { RunningServer } from "../../src/server/index.js";
+import { parseEventId } from "../../src/server/live.js";
 import { getJson, raw, serve, tmpRoot, waitFor } from "./helpers.js";
 
 /** Live curves over Server-Sent Events: new points, resume with Last-Event-ID, resets, clients that vanish. */
@@ -155,6 +156,40 @@ describe("live stream", () => {
     w2.finish("completed");
   });
 
+  it("one stream carries several runs (a comparison); its id holds an offset per run", async () => {
+    const a = RunWriter.create(join(root, "cmp-a"), { id: "cmp-a", name: "a" });
+    const b = RunWriter.create(join(root, "cmp-b"), { id: "cmp-b", name: "b" });
+    log(a, 1, 3);
+    log(b, 1, 3);
+    const da = await getJson<{ offset: number }>(port, "/api/run?run=cmp-a");
+    const db = await getJson<{ offset: number }>(port, "/api/run?run=cmp-b");
+    const c = new SseClient(
+      port,
+      `/api/live?run=cmp-a&run=cmp-b&from=${da.offset}&from=${db.offset}&t0=0&t0=0`,
+    );
+    log(b, 4, 6);
+    const e1 = await c.next((e) => e.event === "points" && lossSteps(e).includes(6));
+    expect(points(e1).map((r) => r.run)).toEqual(["cmp-b"]);
+    const [offA, offB] = (e1.id as string).split(",").map(Number);
+    expect(offA).toBe(da.offset);
+    expect(offB).toBeGreaterThan(db.offset);
+    c.close();
+    log(a, 4, 5);
+    log(b, 7, 7);
+    const d = new SseClient(port, `/api/live?run=cmp-a&run=cmp-b&from=${da.offset}&from=${db.offset}`, {
+      "Last-Event-ID": e1.id as string,
+    });
+    await d.next((e) => e.event === "points");
+    const got = d.events.filter((e) => e.event === "points").flatMap(points);
+    expect(got.find((r) => r.run === "cmp-a")?.series.find((x) => x.name === "train/loss")?.x).toEqual([
+      4, 5,
+    ]);
+    expect(got.find((r) => r.run === "cmp-b")?.series.find((x) => x.name === "train/loss")?.x).toEqual([7]);
+    d.close();
+    a.finish("completed");
+    b.finish("completed");
+  });
+
   it("tells every tab when the run list changes", async () => {
     const c = new SseClient(port, "/api/live");
     await c.next((e) => e.event === "jobs"); // connected: the list as it is now is the baseline
@@ -207,5 +242,15 @@ describe("live stream", () => {
       await slow.close();
       w.finish("completed");
     }
+  });
+});
+
+describe("event ids", () => {
+  it("hold one byte offset per shown run (- for imports); anything else is not resumable", () => {
+    expect(parseEventId("1234,-,0", 3)).toEqual([1234, null, 0]);
+    expect(parseEventId("1234", 2)).toBeUndefined();
+    expect(parseEventId("12a,5", 2)).toBeUndefined();
+    expect(parseEventId("-1", 1)).toBeUndefined();
+    expect(parseEventId("9".repeat(16), 1)).toBeUndefined();
   });
 });
