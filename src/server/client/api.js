@@ -25,14 +25,19 @@ async function request(path, init) {
   return body;
 }
 
-export function get(path, params) {
+/** A query string: arrays repeat their key (run=a&run=b), null and undefined are left out. */
+export function query(params) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params ?? {})) {
     if (v === undefined || v === null) continue;
     if (Array.isArray(v)) for (const x of v) q.append(k, String(x));
     else q.append(k, String(v));
   }
-  const s = q.toString();
+  return q.toString();
+}
+
+export function get(path, params) {
+  const s = query(params);
   return request(s ? `${path}?${s}` : path);
 }
 

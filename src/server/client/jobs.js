@@ -41,6 +41,24 @@ const EXAMPLES = {
   doctor: "--run logs/ --data data/",
 };
 
+/** Stop a job like Ctrl-C (it checkpoints); once stopping, a second press makes it exit at once. */
+export function stopButton(job, app, id) {
+  return h(
+    `button.stop${id ? `#${id}` : ""}`,
+    {
+      onclick: async (e) => {
+        e.target.disabled = true;
+        try {
+          await post("/api/jobs/stop", { id: job.id });
+        } catch (err) {
+          app.error(err.message);
+        }
+      },
+    },
+    job.state === "stopping" ? "Stop now" : "Stop",
+  );
+}
+
 export function jobsPanel(app) {
   let protocols = [];
   const command = h("select#job-command", { "aria-label": "Protocol" });
@@ -110,22 +128,7 @@ export function jobsPanel(app) {
           state,
         ),
         j.run ? h("a.job-run", { href: runHref(j.run) }, "open run") : null,
-        running
-          ? h(
-              "button.stop",
-              {
-                onclick: async (e) => {
-                  e.target.disabled = true;
-                  try {
-                    await post("/api/jobs/stop", { id: j.id });
-                  } catch (err) {
-                    app.error(err.message);
-                  }
-                },
-              },
-              j.state === "stopping" ? "Stop now" : "Stop",
-            )
-          : null,
+        running ? stopButton(j, app) : null,
       ),
       out,
     );

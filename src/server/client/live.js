@@ -2,6 +2,8 @@
 // chart options); the browser resumes a dropped connection by itself, sending the last event id (the byte
 // offsets it has seen) as Last-Event-ID, so no point is lost or repeated.
 
+import { query } from "./api.js";
+
 const handlers = new Map();
 let source = null;
 let currentUrl = "";
@@ -29,13 +31,7 @@ function dispatch(event, e) {
 
 /** (Re)connect for a new subscription; the previous stream closes first, so there is only ever one. */
 export function subscribe(params) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params ?? {})) {
-    if (v === undefined || v === null) continue;
-    if (Array.isArray(v)) for (const x of v) q.append(k, String(x));
-    else q.append(k, String(v));
-  }
-  const url = `/api/live?${q}`;
+  const url = `/api/live?${query(params)}`;
   if (source && url === currentUrl && source.readyState !== EventSource.CLOSED) return;
   close();
   currentUrl = url;

@@ -1,11 +1,12 @@
 // A run page: header (status, facts, stop), the charts (loss, eval, LR, grad norm, more), the findings and
 // ranked hypotheses beside them with their step ranges marked on the charts, and the run's reports in place.
 
-import { get, post } from "./api.js";
+import { get } from "./api.js";
 import { Board, chartGroups, moreSeries } from "./board.js";
 import { PALETTE } from "./chart.js";
 import { toolbar } from "./controls.js";
 import { fill, fmtCount, fmtValue, h, severityDot, statusBadge } from "./dom.js";
+import { stopButton } from "./jobs.js";
 import { compareHref, reportHref, runHref } from "./links.js";
 import * as live from "./live.js";
 
@@ -59,23 +60,7 @@ export function runView(root, app, id, reportName) {
   function renderHead() {
     const d = detail;
     const facts = factChips(d.facts);
-    const stop =
-      d.job && d.job.state !== "exited"
-        ? h(
-            "button.stop#stop-run",
-            {
-              onclick: async (e) => {
-                e.target.disabled = true;
-                try {
-                  await post("/api/jobs/stop", { id: d.job.id });
-                } catch (err) {
-                  app.error(err.message);
-                }
-              },
-            },
-            d.job.state === "stopping" ? "Stop now" : "Stop",
-          )
-        : null;
+    const stop = d.job && d.job.state !== "exited" ? stopButton(d.job, app, "stop-run") : null;
     fill(
       head,
       h(
