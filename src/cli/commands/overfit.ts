@@ -29,6 +29,7 @@ interface OverfitOpts extends EngineCliOpts {
   proxy: "auto" | "on" | "off";
   budget: string;
   tokenizer?: string;
+  subvocab?: number;
   seq: number;
   batch: number;
   lr?: number;
@@ -85,6 +86,12 @@ export function register(program: Command): void {
     )
     .option("--budget <time>", "time budget that decides whether a proxy is needed (300, 90s, 5m, 1h)", "5m")
     .option("--tokenizer <path>", "tokenizer.json (or its folder); default: Qwen2's")
+    .addOption(
+      new Option(
+        "--subvocab <k>",
+        "a proxy's sub-vocabulary: the first K tokens of the tokenizer (default 8192)",
+      ).argParser(positiveInt),
+    )
     .addOption(
       new Option("--seq <n>", "block size in tokens (MedicalGPT --block_size)")
         .argParser(positiveInt)
@@ -203,6 +210,7 @@ async function overfitCommand(ctx: Ctx, opts: OverfitOpts): Promise<number> {
         proxy: opts.proxy,
         budgetSeconds: parseDuration(opts.budget, "--budget"),
         tokenizer: opts.tokenizer,
+        ...(opts.subvocab ? { subVocab: opts.subvocab } : {}),
         seqLen: opts.seq,
         batch: opts.batch,
         lr: opts.lr ?? DEFAULT_OVERFIT.lr,
