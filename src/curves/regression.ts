@@ -21,6 +21,9 @@ export function neweyWestLag(n: number): number {
   return Math.floor(4 * (n / 100) ** (2 / 9));
 }
 
+/** How the Bartlett truncation lag is chosen: a number, or a rule (see neweyWestSlope). */
+export type LagRule = number | "andrews" | "robust";
+
 /**
  * Andrews' (1991) data-dependent bandwidth for the Bartlett kernel with an AR(1) plug-in:
  * S = 1.1447·(α·n)^(1/3), α = 4ρ²/(1 − ρ²)², ρ the lag-1 autocorrelation of the residuals (clamped to ±0.97).
@@ -52,14 +55,16 @@ export function andrewsLag(residuals: Numbers): number {
  *   V = (XᵀX)⁻¹ S (XᵀX)⁻¹,   S = Σₜ eₜ² xₜxₜᵀ + Σ_{l=1..L} (1 − l/(L+1)) Σ_{t>l} eₜ eₜ₋ₗ (xₜxₜ₋ₗᵀ + xₜ₋ₗxₜᵀ)
  *
  * with no small-sample correction (as in the paper; statsmodels' HAC with use_correction=False). The lag L is
- * given, or Newey & West's (1994) rule by default, or "andrews" for Andrews' AR(1) plug-in. The interval is
+ * given, or Newey & West's (1994) rule by default, "andrews" for Andrews' AR(1) plug-in, or "robust" for the
+ * larger of Andrews' lag and ⌊√n⌋ — the AR(1) plug-in reads white noise plus a slow wobble (what loss curves
+ * have: batch noise on top of data-order drift) as barely correlated and truncates far too early. The interval is
  * slope ± z·se with the normal quantile z (HAC inference is asymptotic). Points with a non-finite x or y are
  * dropped. x is centred internally for numerical stability; the intercept is reported for the original x.
  */
 export function neweyWestSlope(
   xIn: Numbers,
   yIn: Numbers,
-  opts: { lag?: number | "andrews"; level?: number } = {},
+  opts: { lag?: LagRule; level?: number } = {},
 ): SlopeFit {
   const xs: number[] = [];
   const ys: number[] = [];
@@ -111,6 +116,7 @@ export function neweyWestSlope(
     rss += e[i] * e[i];
   }
   if (opts.lag === "andrews") lag = andrewsLag(e);
+  if (opts.lag === "robust") lag = Math.min(n - 1, Math.max(andrewsLag(e), Math.floor(Math.sqrt(n))));
   // Only the slope's variance is needed: with centred x, (XᵀX)⁻¹ is diag(1/n, 1/sxx), so
   // Var(slope) = S₁₁ / sxx², where S₁₁ is the (x, x) element of S.
   let s11 = 0;

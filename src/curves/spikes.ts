@@ -59,7 +59,7 @@ export interface SpikeOptions {
   window?: number;
   /** Robust z above which a point is a spike (default 6). */
   threshold?: number;
-  /** Block length for the local scale (default 500 points). */
+  /** Block length for the local scale (default 500 points, and at least twice the window). */
   block?: number;
   /** Upward spikes only (losses, grad norms) or both directions. */
   side?: "up" | "both";
@@ -81,7 +81,8 @@ export function detectSpikes(y: Numbers, opts: SpikeOptions = {}): Spike[] {
   const base = blockRunningMedian(y, window);
   const r = new Float64Array(n);
   for (let i = 0; i < n; i++) r[i] = i < skip ? Number.NaN : y[i] - base[i];
-  const z = robustZ(r, opts.block ?? 500, opts.minScale ?? 0);
+  // the scale's blocks must outlast the spikes too, or a long spike becomes its own block's noise
+  const z = robustZ(r, Math.max(opts.block ?? 500, 2 * window), opts.minScale ?? 0);
   const score = (i: number) => (opts.side === "both" ? Math.abs(z[i]) : z[i]);
   const spikes: Spike[] = [];
   let i = 0;

@@ -1,4 +1,4 @@
-import { neweyWestSlope, type SlopeFit } from "./regression.js";
+import { type LagRule, neweyWestSlope, type SlopeFit } from "./regression.js";
 import type { Numbers } from "./stats.js";
 
 /**
@@ -9,7 +9,7 @@ import type { Numbers } from "./stats.js";
 export function slopePerDoubling(
   x: Numbers,
   y: Numbers,
-  opts: { lag?: number | "andrews"; level?: number } = {},
+  opts: { lag?: LagRule; level?: number } = {},
 ): SlopeFit {
   const lx = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) lx[i] = x[i] > 0 ? Math.log2(x[i]) : Number.NaN;
@@ -34,7 +34,7 @@ export interface WindowSlope {
 export function trailingSlopes(
   x: Numbers,
   y: Numbers,
-  opts: { fractions?: number[]; minPoints?: number; lag?: number | "andrews"; level?: number } = {},
+  opts: { fractions?: number[]; minPoints?: number; lag?: LagRule; level?: number } = {},
 ): WindowSlope[] {
   const n = x.length;
   const out: WindowSlope[] = [];

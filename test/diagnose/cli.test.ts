@@ -85,7 +85,7 @@ describe("plateau diagnose", () => {
 
   it("--fail-on exits 1 when a finding is that severe; --fact fills what the logs lack", async () => {
     const dir = tmpDir();
-    const demo = writeDemoRunLog(join(dir, "outputs"), { steps: 2000 });
+    const demo = writeDemoRunLog(join(dir, "outputs"));
     const r = await runCli(["diagnose", demo.dir, "--fail-on", "critical", "--json"]);
     expect(r.code).toBe(1);
     const f = await runCli([

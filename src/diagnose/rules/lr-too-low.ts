@@ -36,7 +36,7 @@ export const lrTooLowRule: Rule = {
     const r = secondHalf / firstHalf;
     const endRatio = lEnd / first;
     const tailFrom = Math.floor(0.7 * n);
-    const tail = slopePerDoubling(w.x.subarray(tailFrom), w.y.subarray(tailFrom), { lag: "andrews" });
+    const tail = slopePerDoubling(w.x.subarray(tailFrom), w.y.subarray(tailFrom), { lag: "robust" });
     const steep = tail.ciHigh < -0.03 * Math.abs(lEnd);
     if (!(r > 0.12 && endRatio > 0.4 && steep)) return {};
     const {
