@@ -26,6 +26,13 @@ describe("Newey–West slope", () => {
     expect(andrewsLag([1, -1, 1, -1, 1, -1])).toBe(5);
     expect(andrewsLag([3, 3, 3])).toBe(0);
   });
+  it("the robust rule takes at least ⌊√n⌋ lags", () => {
+    const x = Array.from({ length: 100 }, (_, i) => i);
+    const y = x.map((v) => 2 - 0.01 * v + 0.1 * Math.sin(v * 2.1));
+    const f = neweyWestSlope(x, y, { lag: "robust" });
+    expect(f.lag).toBeGreaterThanOrEqual(10);
+    expect(f.slope).toBeCloseTo(neweyWestSlope(x, y).slope, 14);
+  });
   it("automatic lag: floor(4 (n/100)^(2/9))", () => {
     expect(neweyWestLag(100)).toBe(4);
     expect(neweyWestLag(1000)).toBe(6);
