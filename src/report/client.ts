@@ -67,7 +67,11 @@ export const CHART_CLIENT_JS = `(function () {
     return function (u) {
       var ctx = u.ctx;
       var pr = uPlot.pxRatio || window.devicePixelRatio || 1;
-      (spec.regions || []).forEach(function (r) {
+      var regions = spec.regions || [];
+      regions.forEach(function (r, i) {
+        // stack the labels of overlapping regions instead of printing them on top of each other
+        var row = 0;
+        for (var k = 0; k < i; k++) if (regions[k].from < r.to && regions[k].to > r.from) row++;
         var a = u.valToPos(r.from, "x", true);
         var b = u.valToPos(r.to, "x", true);
         if (!isFinite(a) || !isFinite(b)) return;
@@ -79,7 +83,7 @@ export const CHART_CLIENT_JS = `(function () {
         ctx.fillStyle = "rgba(55,65,81,0.85)";
         ctx.font = (11 * pr) + "px system-ui, sans-serif";
         ctx.textBaseline = "top";
-        ctx.fillText(r.label, a + 4 * pr, u.bbox.top + 4 * pr);
+        ctx.fillText(r.label, a + 4 * pr, u.bbox.top + (4 + 14 * row) * pr);
         ctx.restore();
       });
     };
