@@ -21,13 +21,31 @@ describe("plateau audit", () => {
     const dir = tmpDir();
     const c = corpus(dir);
     const out = join(dir, "audit");
-    const r = await runCli(["audit", c, "--out", out, "--workers", "0", "--json"], { NO_COLOR: "1" });
+    const r = await runCli(["audit", c, "--out", out, "--workers", "0", "--json", "--signals"], {
+      NO_COLOR: "1",
+    });
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.totals.docs).toBe(300);
     expect(doc.files.flags).toBe(join(out, "flags.jsonl"));
     for (const f of ["flags.jsonl", "summary.json", "report.md"]) expect(existsSync(join(out, f))).toBe(true);
     expect(readFileSync(join(out, "flags.jsonl"), "utf8").trim().split("\n")).toHaveLength(300);
+    const signals = readFileSync(join(out, "signals.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(signals).toHaveLength(300);
+    expect(Object.keys(signals[0])).toEqual([
+      "file",
+      "line",
+      "lang",
+      "chars",
+      "words",
+      "ppl",
+      "bucket",
+      "score_parts",
+    ]);
+    for (const s of signals) expect([null, "head", "middle", "tail"]).toContain(s.bucket);
   });
 
   it("human output on stderr; --max-noise turns a noisy corpus into exit 1", async () => {

@@ -97,6 +97,10 @@ export function register(program: Command): void {
       "audit a corpus: quality flags, duplicates, perplexity, bad input; writes flags.jsonl, summary.json, report.md",
     )
     .option("--out <dir>", "output folder", "audit")
+    .option(
+      "--signals",
+      "also write DIR/signals.jsonl: language, length, perplexity, CCNet bucket, score parts per document",
+    )
     .option("--max-noise <fraction>", "exit 1 when more than this share of documents is flagged (for CI)");
   addCorpusAuditOptions(cmd);
   cmd.addHelpText(
@@ -108,22 +112,32 @@ export function register(program: Command): void {
     "plateau audit corpus.jsonl.gz --field content --preset default,c4 --json",
     "plateau audit shards/ --workers 8 --reference clean-sample.txt --max-noise 0.2",
   ]).action(
-    action(async (ctx, paths: string[], o: CorpusAuditFlags & { out: string; maxNoise?: string }) => {
-      const maxNoise = o.maxNoise === undefined ? undefined : Number(o.maxNoise);
-      if (maxNoise !== undefined && !(maxNoise >= 0 && maxNoise <= 1))
-        throw new UserError(`expected a fraction between 0 and 1, got "${o.maxNoise}"`, {
-          field: "--max-noise",
+    action(
+      async (
+        ctx,
+        paths: string[],
+        o: CorpusAuditFlags & { out: string; maxNoise?: string; signals?: boolean },
+      ) => {
+        const maxNoise = o.maxNoise === undefined ? undefined : Number(o.maxNoise);
+        if (maxNoise !== undefined && !(maxNoise >= 0 && maxNoise <= 1))
+          throw new UserError(`expected a fraction between 0 and 1, got "${o.maxNoise}"`, {
+            field: "--max-noise",
+          });
+        const out = resolve(o.out);
+        const { summary } = await auditCorpus(paths, {
+          ...auditOptionsFrom(o, "audit"),
+          out,
+          signals: Boolean(o.signals),
         });
-      const out = resolve(o.out);
-      const { summary } = await auditCorpus(paths, { ...auditOptionsFrom(o, "audit"), out });
-      const flaggedShare = summary.totals.docs ? summary.totals.flagged / summary.totals.docs : 0;
-      if (ctx.json) ctx.emit({ out, files: outputFiles(out), ...summary });
-      else printSummary(summary, out, ctx.color);
-      if (maxNoise !== undefined && flaggedShare > maxNoise)
-        throw new CheckFailed(
-          `${(flaggedShare * 100).toFixed(1)}% of documents flagged, more than --max-noise ${(maxNoise * 100).toFixed(1)}%`,
-        );
-    }),
+        const flaggedShare = summary.totals.docs ? summary.totals.flagged / summary.totals.docs : 0;
+        if (ctx.json) ctx.emit({ out, files: outputFiles(out), ...summary });
+        else printSummary(summary, out, ctx.color);
+        if (maxNoise !== undefined && flaggedShare > maxNoise)
+          throw new CheckFailed(
+            `${(flaggedShare * 100).toFixed(1)}% of documents flagged, more than --max-noise ${(maxNoise * 100).toFixed(1)}%`,
+          );
+      },
+    ),
   );
 }
 

@@ -9,7 +9,7 @@ import { parsePresets } from "../rules/presets.js";
 import { describeRule } from "../rules/rule.js";
 import { LANGS, type Lang } from "../signals/profile.js";
 import { type AnalyzerInit, flagNames, flagRegistry, type PackedResults } from "./analyzer.js";
-import { FlagsWriter } from "./flags-writer.js";
+import { JsonlOutput } from "./jsonl-output.js";
 import { AnalyzerPool } from "./pool.js";
 import { buildReference, type ReferenceModel } from "./reference.js";
 import { DocRegistry } from "./registry.js";
@@ -20,7 +20,7 @@ import { type AuditSummary, SummaryBuilder } from "./summary.js";
 /**
  * The corpus audit: stream the documents, analyse them on all cores, deduplicate in corpus order, and write
  * DIR/flags.jsonl (one line per document read), DIR/summary.json and DIR/report.md. Memory is bounded by the
- * read chunk, the batches in flight and the dedup index (~0.27 GB per million documents, capped).
+ * read chunk, the batches in flight and the dedup index (0.22–0.45 GB per million documents, capped).
  */
 export interface AuditOptions extends ReadOptions {
   /** Rule presets, e.g. "default" or "default,c4" (default "default"). */
@@ -38,6 +38,8 @@ export interface AuditOptions extends ReadOptions {
   maxIndexBytes?: number;
   /** Output folder for flags.jsonl, summary.json, report.md (nothing written when absent). */
   out?: string;
+  /** Also write DIR/signals.jsonl: per document its language, length, perplexity, bucket and score parts. */
+  signals?: boolean;
   /** Called after each batch with bytes read so far. */
   onProgress?: (bytesRead: number, totalBytes: number, docs: number) => void;
   /** Called for every document in corpus order with its verdict (select uses this). */
@@ -68,6 +70,8 @@ export interface AuditResult {
   summary: AuditSummary;
   reference: ReferenceModel | null;
 }
+
+const BUCKETS = ["head", "middle", "tail"] as const;
 
 export async function auditCorpus(paths: string[], opts: AuditOptions = {}): Promise<AuditResult> {
   const t0 = performance.now();
@@ -100,10 +104,12 @@ export async function auditCorpus(paths: string[], opts: AuditOptions = {}): Pro
   const dedup = new Deduper(minhash?.bands ?? 0, opts.maxIndexBytes);
   const registry = new DocRegistry();
   const summary = new SummaryBuilder(kinds);
-  let writer: FlagsWriter | undefined;
+  let writer: JsonlOutput | undefined;
+  let signalsWriter: JsonlOutput | undefined;
   if (opts.out) {
     mkdirSync(opts.out, { recursive: true });
-    writer = new FlagsWriter(join(opts.out, "flags.jsonl"));
+    writer = new JsonlOutput(join(opts.out, "flags.jsonl"));
+    if (opts.signals) signalsWriter = new JsonlOutput(join(opts.out, "signals.jsonl"));
   }
   const B = minhash?.bands ?? 0;
   const batchDocs = opts.batchDocs ?? 512;
@@ -138,6 +144,22 @@ export async function auditCorpus(paths: string[], opts: AuditOptions = {}): Pro
         ...(dupOf ? { dup_of: dupOf } : {}),
       });
       const lang = LANGS[r.lang[i]] ?? "none";
+      if (signalsWriter) {
+        const parts: Record<string, number> = {};
+        for (let k = 0; k < SCORE_PARTS.length; k++)
+          parts[SCORE_PARTS[k]] = Math.round(r.parts[SCORE_PARTS.length * i + k] * 1000) / 1000;
+        const ppl = r.ppl[i];
+        signalsWriter.line({
+          file: doc.file,
+          line: doc.line,
+          lang,
+          chars: r.chars[i],
+          words: r.words[i],
+          ppl: Number.isFinite(ppl) ? Math.round(ppl * 100) / 100 : null,
+          bucket: r.bucket[i] >= 0 ? BUCKETS[r.bucket[i]] : null,
+          score_parts: parts,
+        });
+      }
       summary.add({
         id: doc.id,
         text: doc.text,
@@ -196,6 +218,7 @@ export async function auditCorpus(paths: string[], opts: AuditOptions = {}): Pro
     await drain(true);
   } catch (err) {
     writer?.abort();
+    signalsWriter?.abort();
     throw err;
   } finally {
     await pool.close();
@@ -249,6 +272,7 @@ export async function auditCorpus(paths: string[], opts: AuditOptions = {}): Pro
   });
   if (opts.out && writer) {
     writer.commit();
+    signalsWriter?.commit();
     writeJsonAtomic(join(opts.out, "summary.json"), result);
     writeFileAtomic(join(opts.out, "report.md"), renderReport(result));
   }

@@ -7,7 +7,7 @@ import { KeyTable } from "./key-table.js";
  * A as the kept copy — the connected components datatrove's MinhashDedupCluster builds, computed online.
  *
  * Memory: the exact table holds one key per kept document, the LSH table one per band per indexed document
- * (14 by default), at 15–30 bytes a key (see KeyTable): measured 0.2 GB per million documents (bench:data). `maxIndexBytes` caps both; past it
+ * (14 by default), at 15–30 bytes a key (KeyTable): 0.22–0.45 GB per million documents (bench:data measured 0.43 at 1M). `maxIndexBytes` caps both; past it
  * new documents are still compared with everything indexed but no longer indexed themselves (reported).
  */
 export interface DedupResult {

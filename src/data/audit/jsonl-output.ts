@@ -3,10 +3,12 @@ import { dirname } from "node:path";
 import { fsyncDir } from "../../util/atomic.js";
 
 /**
- * Writes flags.jsonl through a 1 MiB buffer into a temporary file that replaces the target only when the
- * audit completes (commit), so an interrupted audit never leaves a partial flags.jsonl that looks finished.
+ * A JSON Lines output of the audit (flags.jsonl, signals.jsonl), written through a 1 MiB buffer into a
+ * temporary file that replaces the target only when the audit completes (commit), so an interrupted audit never
+ * leaves a partial file that looks finished. (util/jsonl's JsonlAppender writes each line through at once,
+ * which a run's metrics need and a million-line audit does not.)
  */
-export class FlagsWriter {
+export class JsonlOutput {
   private readonly fd: number;
   private readonly tmp: string;
   private buf = "";
@@ -16,14 +18,7 @@ export class FlagsWriter {
     this.fd = openSync(this.tmp, "w");
   }
 
-  line(record: {
-    file: string;
-    line: number;
-    flags: string[];
-    score: number;
-    keep: boolean;
-    dup_of?: string;
-  }): void {
+  line(record: object): void {
     this.buf += `${JSON.stringify(record)}\n`;
     if (this.buf.length >= 1 << 20) this.flush();
   }
