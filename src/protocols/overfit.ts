@@ -59,6 +59,12 @@ export interface OverfitSettings {
   lr: number;
   optimizer: "adamw" | "sgd" | "lion";
   warmup: number;
+  /**
+   * LR schedule after warmup: "wsd" (default: constant, then a linear decay to 0 over the last 25% of the steps —
+   * the constant phase learns as fast as a constant LR, the decay consolidates what was memorised), "linear"
+   * (HF's default, what MedicalGPT's run_pt.sh gets) or "constant".
+   */
+  schedule?: "wsd" | "linear" | "constant";
   seed: number;
   criteria: OverfitCriteria;
   /** Blocks evaluated after each epoch (a fixed, evenly spread subset when the samples make more). */
@@ -341,7 +347,7 @@ async function execute(p: Prepared, baseOps: Ops, session: Session): Promise<Ove
       eps: 1e-8,
       momentum: 0.9,
     },
-    schedule: { kind: "constant", warmup_steps: Math.min(s.warmup, Math.floor(maxSteps / 10)) },
+    schedule: scheduleFor(s.schedule ?? "wsd", Math.min(s.warmup, Math.floor(maxSteps / 10)), maxSteps),
     grad_clip: 1,
     shuffle: true,
     eval_every: 0,
@@ -434,8 +440,9 @@ async function execute(p: Prepared, baseOps: Ops, session: Session): Promise<Ove
     epochs: s.epochs,
     lr: {
       peak: s.lr,
-      schedule: "constant",
+      schedule: config.schedule.kind,
       warmup_steps: config.schedule.warmup_steps,
+      decay_steps: config.schedule.decay_steps,
       total_steps: maxSteps,
     },
     optimizer: { name: s.optimizer, weight_decay: 0, grad_clip: 1 },
@@ -596,6 +603,22 @@ function partialResult(
     causes: [],
     ...(s.fault ? { fault: s.fault } : {}),
   };
+}
+
+function scheduleFor(
+  kind: "wsd" | "linear" | "constant",
+  warmup: number,
+  steps: number,
+): TrainConfig["schedule"] {
+  if (kind === "wsd")
+    return {
+      kind,
+      warmup_steps: warmup,
+      decay_steps: Math.max(1, Math.round(0.25 * steps)),
+      decay_type: "linear",
+      min_lr_ratio: 0,
+    };
+  return { kind, warmup_steps: warmup };
 }
 
 function relativeChange(now: ArrayLike<number>, before: Float32Array): number {

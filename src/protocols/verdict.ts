@@ -111,6 +111,11 @@ export function likelyCauses(
       add("labels-unshifted", "likely", why);
       add("causal-mask", "likely", why);
       add("labels-double-shift", "possible", why);
+      add(
+        "capacity",
+        "possible",
+        `memorisation reached ${(100 * last.memorization).toFixed(0)}% (criterion ${(100 * c.min_memorization).toFixed(0)}%): if the leak checks pass, the model is still memorising — more epochs or a larger model`,
+      );
     } else if (drop < 0.1) {
       const why = `the loss barely moved (${f(first.loss)} → ${f(last.loss)}, ${(100 * drop).toFixed(1)}%)`;
       add("frozen", "likely", why);
