@@ -3,6 +3,7 @@ import { createOps } from "../engine/backend.js";
 import type { Ops } from "../engine/ops.js";
 import { RunWriter } from "../runs/rundir.js";
 import { trainStep } from "../train/step.js";
+import { attachTensorBoard } from "../train/tensorboard.js";
 import { Trainer } from "../train/trainer.js";
 import { writeJsonAtomic } from "../util/atomic.js";
 import type { Session } from "./session.js";
@@ -219,6 +220,7 @@ function rangeTest(
     protocol: "lr-range",
     parent: parent.id,
   });
+  attachTensorBoard(run);
   const lrs: number[] = [];
   const losses: number[] = [];
   const smoothed: number[] = [];
