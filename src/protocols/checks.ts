@@ -33,6 +33,8 @@ export const LIKELY_CAUSES = {
   frozen: "parameters not updated (frozen, or the optimizer does not step)",
   tokenizer: "tokenizer and model vocabulary do not match",
   capacity: "too little training for this model to memorise the samples (epochs, model size)",
+  numerics:
+    "the loss is not finite before any update: the forward pass itself is broken (backend, inputs or initialisation)",
 } as const;
 export type CauseId = keyof typeof LIKELY_CAUSES;
 

@@ -524,7 +524,14 @@ async function execute(p: Prepared, baseOps: Ops, session: Session): Promise<Ove
       c.status === "problem" &&
       ["labels-unshifted", "labels-double-shift", "causal-mask", "frozen"].includes(c.cause ?? ""),
   );
-  if (verdict === "fail" && lossFailed && s.lrProbe && !leaked && !session.stopRequested()) {
+  if (
+    verdict === "fail" &&
+    lossFailed &&
+    s.lrProbe &&
+    !leaked &&
+    Number.isFinite(first) &&
+    !session.stopRequested()
+  ) {
     session.log("  the loss criterion failed: running the short LR probes (×10 and ÷10 from the same start)");
     lrProbe = await runLrProbe({
       config,

@@ -100,7 +100,9 @@ export function likelyCauses(
     const drop = (first.loss - last.loss) / first.loss;
     const lossReached = last.loss <= c.max_loss || last.loss <= c.max_loss_ratio * first.loss;
     const f = (x: number) => x.toFixed(3);
-    if (!Number.isFinite(last.loss) || last.loss > first.loss * 1.02) {
+    if (!Number.isFinite(first.loss)) {
+      add("numerics", "likely", `the loss on the samples is ${first.loss} at step 0, before any update`);
+    } else if (!Number.isFinite(last.loss) || last.loss > first.loss * 1.02) {
       add(
         "lr-too-high",
         "likely",
