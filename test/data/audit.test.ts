@@ -88,6 +88,9 @@ describe("audit: outputs", () => {
     expect(lines[1]).toMatchObject({ flags: ["exact_duplicate"], keep: false, dup_of: `${corpus}:1` });
     expect(lines[2].flags).toContain("too_short");
     expect(summary.totals).toMatchObject({ docs: 4, bad_input: 1 });
+    expect(summary.totals.kept + summary.totals.flagged).toBe(4);
+    expect(summary.totals.kept).toBe(lines.filter((l) => l.keep).length);
+    expect(summary.files).toEqual([expect.objectContaining({ file: corpus, docs: 4 })]);
     expect(summary.bad_input.examples.empty?.[0]).toMatchObject({ file: corpus, line: 2 });
     const onDisk = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     expect(onDisk.totals).toEqual(summary.totals);

@@ -27,7 +27,7 @@ describe("plateau audit", () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.totals.docs).toBe(300);
-    expect(doc.files.flags).toBe(join(out, "flags.jsonl"));
+    expect(doc.outputs.flags).toBe(join(out, "flags.jsonl"));
     for (const f of ["flags.jsonl", "summary.json", "report.md"]) expect(existsSync(join(out, f))).toBe(true);
     expect(readFileSync(join(out, "flags.jsonl"), "utf8").trim().split("\n")).toHaveLength(300);
     const signals = readFileSync(join(out, "signals.jsonl"), "utf8")

@@ -130,7 +130,7 @@ export function register(program: Command): void {
           signals: Boolean(o.signals),
         });
         const flaggedShare = summary.totals.docs ? summary.totals.flagged / summary.totals.docs : 0;
-        if (ctx.json) ctx.emit({ out, files: outputFiles(out), ...summary });
+        if (ctx.json) ctx.emit({ out, outputs: outputFiles(out), ...summary });
         else printSummary(summary, out, ctx.color);
         if (maxNoise !== undefined && flaggedShare > maxNoise)
           throw new CheckFailed(
@@ -190,8 +190,9 @@ function printSummary(s: AuditSummary, out: string, color: boolean): void {
       ),
     );
   }
+  for (const h of s.hints) say(paint("yellow", `  note: ${h}`, color));
   say(
-    `  ${s.timing.mb_per_s.toFixed(1)} MB/s on ${s.timing.workers} worker${s.timing.workers === 1 ? "" : "s"}`,
+    `  ${s.timing.seconds.toFixed(1)} s (${s.timing.mb_per_s.toFixed(1)} MB/s on ${s.timing.workers} worker${s.timing.workers === 1 ? "" : "s"})`,
   );
   say(`wrote ${join(out, "report.md")}, summary.json, flags.jsonl`);
 }

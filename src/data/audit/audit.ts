@@ -162,6 +162,7 @@ export async function auditCorpus(paths: string[], opts: AuditOptions = {}): Pro
       }
       summary.add({
         id: doc.id,
+        file: doc.file,
         text: doc.text,
         flags,
         keep,

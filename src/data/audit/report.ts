@@ -20,6 +20,12 @@ export function renderReport(s: AuditSummary): string {
     "",
   );
 
+  if (s.hints.length) {
+    L.push("## What stands out", "");
+    for (const h of s.hints) L.push(`- ${esc(h)}`);
+    L.push("");
+  }
+
   L.push("## Estimated noise by kind", "");
   const kinds = Object.entries(s.noise);
   if (kinds.length === 0) L.push("Nothing flagged.", "");
@@ -79,6 +85,18 @@ export function renderReport(s: AuditSummary): string {
     `Median ≈ ${s.length.p50}, 10th percentile ≈ ${s.length.p10}, 90th ≈ ${s.length.p90} characters (bin lower edges).`,
     "",
   );
+
+  if (s.files.length > 1) {
+    L.push("## Files", "");
+    L.push("| file | documents | kept | most frequent flags |", "|---|---:|---:|---|");
+    for (const f of s.files)
+      L.push(
+        `| \`${esc(f.file)}\` | ${int(f.docs)} | ${int(f.kept)} | ${Object.entries(f.flags)
+          .map(([k, n]) => `${k} ${int(n)}`)
+          .join(", ")} |`,
+      );
+    L.push("");
+  }
 
   L.push("## Languages", "");
   L.push("| script mix | documents | kept |", "|---|---:|---:|");

@@ -40,6 +40,10 @@ export interface AuditSummary {
   };
   length: { edges: number[]; all: number[]; kept: number[]; p10: number; p50: number; p90: number };
   languages: Partial<Record<Lang, { docs: number; kept: number }>>;
+  /** Per source file (first 1,000 files): documents, kept, characters, the most frequent flags. */
+  files: { file: string; docs: number; kept: number; chars: number; flags: Record<string, number> }[];
+  /** Plain-language observations about the corpus as a whole (e.g. hard-wrapped lines). */
+  hints: string[];
   perplexity: { head: number; middle: number; tail: number; unscored: number };
   score: { histogram: number[]; mean: number };
   bad_input: BadInputSummary;
@@ -47,6 +51,7 @@ export interface AuditSummary {
 }
 
 const EXAMPLES = 3;
+const MAX_FILES = 1000;
 const MAX_CLUSTERS = 1_000_000;
 
 export class SummaryBuilder {
@@ -67,11 +72,16 @@ export class SummaryBuilder {
   exact = 0;
   near = 0;
   private readonly clusters = new Map<number, { size: number; text: string; copies: string[] }>();
+  private readonly perFile = new Map<
+    string,
+    { docs: number; kept: number; chars: number; flags: Map<string, number> }
+  >();
 
   constructor(private readonly kinds: Map<string, NoiseKind>) {}
 
   add(doc: {
     id: string;
+    file: string;
     text: string;
     flags: string[];
     keep: boolean;
@@ -84,6 +94,17 @@ export class SummaryBuilder {
     this.chars += doc.chars;
     if (doc.keep) this.kept++;
     else this.flagged++;
+    let f = this.perFile.get(doc.file);
+    if (!f && this.perFile.size < MAX_FILES) {
+      f = { docs: 0, kept: 0, chars: 0, flags: new Map() };
+      this.perFile.set(doc.file, f);
+    }
+    if (f) {
+      f.docs++;
+      f.chars += doc.chars;
+      if (doc.keep) f.kept++;
+      for (const flag of doc.flags) f.flags.set(flag, (f.flags.get(flag) ?? 0) + 1);
+    }
     const seenKinds = new Set<NoiseKind>();
     for (const f of doc.flags) {
       this.flagDocs.set(f, (this.flagDocs.get(f) ?? 0) + 1);
@@ -152,6 +173,25 @@ export class SummaryBuilder {
       .sort((a, b) => b[1].size - a[1].size || a[0] - b[0])
       .slice(0, 10)
       .map(([ord, c]) => ({ kept: parts.idOf(ord), size: c.size, text: c.text, copies: c.copies }));
+    const files = [...this.perFile].map(([file, f]) => ({
+      file,
+      docs: f.docs,
+      kept: f.kept,
+      chars: f.chars,
+      flags: Object.fromEntries([...f.flags].sort((a, b) => b[1] - a[1]).slice(0, 5)),
+    }));
+    const hints: string[] = [];
+    for (const f of files) {
+      const truncated = f.flags.truncated ?? 0;
+      if (f.docs >= 20 && truncated > 0.5 * f.docs && f.chars / f.docs < 120)
+        hints.push(
+          `${f.file}: ${Math.round((100 * truncated) / f.docs)}% of its ${f.docs} documents stop mid-sentence and they average ${Math.round(f.chars / f.docs)} characters — the lines look hard-wrapped, and a .txt corpus is trained one line per sample (MedicalGPT): join the wrapped lines into paragraphs`,
+        );
+    }
+    if (this.docs > 0 && (this.exact + this.near) / this.docs > 0.1)
+      hints.push(
+        `${Math.round((100 * (this.exact + this.near)) / this.docs)}% of documents are duplicates: repeated text is learned by heart and shrinks the effective corpus`,
+      );
     const languages: AuditSummary["languages"] = {};
     for (const lang of LANGS) {
       const l = this.langs.get(lang);
@@ -187,6 +227,8 @@ export class SummaryBuilder {
         p90: histQuantile(this.lengthAll, 0.9),
       },
       languages,
+      files,
+      hints,
       perplexity: {
         head: this.buckets[0],
         middle: this.buckets[1],
