@@ -265,7 +265,7 @@ export function printOverfit(ctx: Ctx, r: OverfitResult): void {
     ),
   );
   say(
-    `  initial loss ${r.initial_loss.toFixed(4)} → final ${r.final_loss.toFixed(4)} over ${r.training.steps} steps (${Math.round(r.training.seconds)} s)`,
+    `  initial loss ${r.initial_loss.toFixed(4)} → final ${r.final_loss.toFixed(4)} over ${r.training.steps} steps (${Math.round(r.training.seconds)} s of training steps)`,
   );
   if (r.causes.length) {
     say(paint("bold", "likely causes", color));
