@@ -86,6 +86,17 @@ describe("plateau audit", () => {
     expect(JSON.parse(strict.stdout).error).toMatchObject({ file: j, line: 2, exit_code: 2 });
   });
 
+  it("a corpus with no usable document is a usage error naming the first bad line", async () => {
+    const dir = tmpDir();
+    const j = join(dir, "sft.jsonl");
+    writeFileSync(j, '{"conversations": [{"from": "human", "value": "hi"}]}\n'.repeat(3));
+    const r = await runCli(["audit", j, "--out", join(dir, "a"), "--workers", "0"], { NO_COLOR: "1" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `error: ${j}:1: no documents read: all 3 records skipped, e.g. no field "text" (fields: conversations`,
+    );
+  });
+
   it("--help lists presets and examples", async () => {
     const r = await runCli(["audit", "--help"]);
     expect(r.code).toBe(0);

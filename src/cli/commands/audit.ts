@@ -129,6 +129,7 @@ export function register(program: Command): void {
           out,
           signals: Boolean(o.signals),
         });
+        if (summary.totals.docs === 0) throw noDocuments(summary);
         const flaggedShare = summary.totals.docs ? summary.totals.flagged / summary.totals.docs : 0;
         if (ctx.json) ctx.emit({ out, outputs: outputFiles(out), ...summary });
         else printSummary(summary, out, ctx.color);
@@ -139,6 +140,17 @@ export function register(program: Command): void {
       },
     ),
   );
+}
+
+/** Nothing usable was read: say why, with the first bad line, instead of reporting an empty corpus. */
+export function noDocuments(s: AuditSummary): UserError {
+  const [kind, n] = Object.entries(s.bad_input.counts).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))[0] ?? [];
+  const ex = kind ? s.bad_input.examples[kind as keyof typeof s.bad_input.examples]?.[0] : undefined;
+  if (!ex) return new UserError("no documents in the corpus");
+  return new UserError(`no documents read: all ${n} records skipped, e.g. ${ex.detail}`, {
+    file: ex.file,
+    line: ex.line,
+  });
 }
 
 function outputFiles(out: string) {

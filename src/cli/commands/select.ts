@@ -4,7 +4,13 @@ import { manifestPath, selectBest } from "../../data/select/select.js";
 import { UserError } from "../../util/errors.js";
 import { fmtInt, paint, say, table, warn } from "../../util/term.js";
 import { action, examples } from "../context.js";
-import { addCorpusAuditOptions, auditOptionsFrom, type CorpusAuditFlags, intOption } from "./audit.js";
+import {
+  addCorpusAuditOptions,
+  auditOptionsFrom,
+  type CorpusAuditFlags,
+  intOption,
+  noDocuments,
+} from "./audit.js";
 
 export function register(program: Command): void {
   const cmd = program
@@ -59,6 +65,7 @@ export function register(program: Command): void {
           manifestFile: manifest,
           out: o.auditOut ? resolve(o.auditOut) : undefined,
         });
+        if (sel.audit.totals.docs === 0) throw noDocuments(sel.audit);
         const m = sel.manifest;
         if (ctx.json) {
           ctx.emit({ out: outFile, manifest, ...m });

@@ -183,7 +183,8 @@ export class SummaryBuilder {
     const hints: string[] = [];
     for (const f of files) {
       const truncated = f.flags.truncated ?? 0;
-      if (f.docs >= 20 && truncated > 0.5 * f.docs && f.chars / f.docs < 120)
+      const txt = /\.(txt|text)(\.gz)?$/i.test(f.file);
+      if (txt && f.docs >= 20 && truncated > 0.5 * f.docs && f.chars / f.docs < 120)
         hints.push(
           `${f.file}: ${Math.round((100 * truncated) / f.docs)}% of its ${f.docs} documents stop mid-sentence and they average ${Math.round(f.chars / f.docs)} characters — the lines look hard-wrapped, and a .txt corpus is trained one line per sample (MedicalGPT): join the wrapped lines into paragraphs`,
         );
