@@ -71,10 +71,11 @@ export function kernelsDir(): string {
   }
 }
 
-function readKernel(variant: KernelVariant): Uint8Array {
+function readKernel(variant: KernelVariant): Uint8Array<ArrayBuffer> {
   const file = join(kernelsDir(), FILES[variant]);
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build:wasm\` (npm ci does it)`);
-  return readFileSync(file);
+  // A copy on a plain ArrayBuffer: lib.dom's WebAssembly typings (loaded by browser tests) want BufferSource.
+  return new Uint8Array(readFileSync(file));
 }
 
 let relaxedFlagSet = false;

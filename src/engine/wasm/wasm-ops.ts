@@ -1,6 +1,6 @@
 import type { Buf, Ops } from "../ops.js";
 import { ARENA_START, Arena } from "./arena.js";
-import { type CompiledKernels, compileKernels, type KernelVariant } from "./kernels.js";
+import { type CompiledKernels, compileKernels, type KernelName, type KernelVariant } from "./kernels.js";
 import { KernelPool } from "./pool.js";
 
 /** How the kernels cut work into units (exported by asm/: elementwise.ts CHUNK, gemm.ts MR and NR). */
@@ -162,15 +162,15 @@ export class WasmOps implements Ops {
     this.pool.run("biasGrad", [pdy, pdb, N, C], Math.ceil(C / 4), N * C >= SERIAL_ELEMS);
   }
 
+  /** A flat elementwise kernel over n elements: kernel(...pointers of bufs in order, n). */
+  private flat(name: KernelName, n: number, bufs: Record<string, Buf>): void {
+    checkDims(name, { n });
+    const ptrs = Object.entries(bufs).map(([what, b]) => this.arena.ptr(b, n, `${name} ${what}`));
+    this.pool.run(name, [...ptrs, n], Math.ceil(n / this.layout.chunk));
+  }
+
   add(a: Buf, b: Buf, out: Buf, n: number): void {
-    checkDims("add", { n });
-    const args = [
-      this.arena.ptr(a, n, "add a"),
-      this.arena.ptr(b, n, "add b"),
-      this.arena.ptr(out, n, "add out"),
-      n,
-    ];
-    this.pool.run("add", args, Math.ceil(n / this.layout.chunk));
+    this.flat("add", n, { a, b, out });
   }
 
   scale(x: Buf, s: number, n: number): void {
@@ -332,27 +332,11 @@ export class WasmOps implements Ops {
   }
 
   swigluForward(gate: Buf, up: Buf, out: Buf, n: number): void {
-    checkDims("swigluForward", { n });
-    const args = [
-      this.arena.ptr(gate, n, "swigluForward gate"),
-      this.arena.ptr(up, n, "swigluForward up"),
-      this.arena.ptr(out, n, "swigluForward out"),
-      n,
-    ];
-    this.pool.run("swigluForward", args, Math.ceil(n / this.layout.chunk));
+    this.flat("swigluForward", n, { gate, up, out });
   }
 
   swigluBackward(gate: Buf, up: Buf, dout: Buf, dgate: Buf, dup: Buf, n: number): void {
-    checkDims("swigluBackward", { n });
-    const args = [
-      this.arena.ptr(gate, n, "swigluBackward gate"),
-      this.arena.ptr(up, n, "swigluBackward up"),
-      this.arena.ptr(dout, n, "swigluBackward dout"),
-      this.arena.ptr(dgate, n, "swigluBackward dgate"),
-      this.arena.ptr(dup, n, "swigluBackward dup"),
-      n,
-    ];
-    this.pool.run("swigluBackward", args, Math.ceil(n / this.layout.chunk));
+    this.flat("swigluBackward", n, { gate, up, dout, dgate, dup });
   }
 
   crossEntropy(
