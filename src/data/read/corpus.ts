@@ -102,13 +102,13 @@ export class Corpus implements AsyncIterable<CorpusDoc> {
     let format = f.format;
     let first = true;
     const bad = this.bad;
-    const onText = (buf: Buffer, start: number, end: number, line: number) => {
+    const onText = (buf: Buffer, start: number, end: number, line: number, validUtf8 = false) => {
       if (first) {
         first = false;
         if (end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf)
           start += 3; // UTF-8 byte order mark
       }
-      if (!isUtf8(buf.subarray(start, end))) {
+      if (!validUtf8 && !isUtf8(buf.subarray(start, end))) {
         bad.add(
           "invalid_utf8",
           f.path,

@@ -97,6 +97,18 @@ export class JsonArraySplitter {
           }
           continue;
         case Phase.InElement: {
+          if (this.inString && !this.escape && b !== 0x22 && b !== 0x5c && b !== 0x0a) {
+            // Inside a string most bytes are plain text: skip to the next quote, backslash or newline in a
+            // tight loop rather than one trip through the state machine per byte.
+            let j = i + 1;
+            while (j < n) {
+              const c = chunk[j];
+              if (c === 0x22 || c === 0x5c || c === 0x0a) break;
+              j++;
+            }
+            i = j - 1;
+            continue;
+          }
           if (this.inString) {
             if (this.escape) this.escape = false;
             else if (b === 0x5c) this.escape = true;

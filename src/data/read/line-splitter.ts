@@ -1,3 +1,5 @@
+import { isUtf8 } from "node:buffer";
+
 /**
  * Splits a stream of byte chunks into lines without ever holding more than one chunk plus one line: the
  * pending tail of a chunk is kept only up to `maxLineBytes`; past that the line is dropped as it streams by and
@@ -5,8 +7,11 @@
  * case (a line inside one chunk) copies nothing.
  */
 export interface LineSink {
-  /** A complete line, without its "\n" (a trailing "\r" is left for the caller). `line` is 1-based. */
-  line(buf: Buffer, start: number, end: number, line: number): void;
+  /**
+   * A complete line, without its "\n" (a trailing "\r" is left for the caller). `line` is 1-based.
+   * `validUtf8` is true when the splitter already checked these bytes as part of a whole valid chunk.
+   */
+  line(buf: Buffer, start: number, end: number, line: number, validUtf8: boolean): void;
   /** A line longer than the limit, skipped; `bytes` is its full length. */
   tooLong(line: number, bytes: number): void;
 }
@@ -55,16 +60,19 @@ export class LineSplitter {
         this.sink.tooLong(++this.lineNo, total);
       } else {
         const joined = Buffer.concat([this.pending, chunk.subarray(0, nl)]);
-        this.sink.line(joined, 0, joined.length, ++this.lineNo);
+        this.sink.line(joined, 0, joined.length, ++this.lineNo, false);
       }
       this.pending = null;
       pos = nl + 1;
     }
+    // One UTF-8 check for all the complete lines of this chunk (the common case: valid), instead of per line.
+    const last = chunk.lastIndexOf(0x0a);
+    const valid = last > pos && isUtf8(chunk.subarray(pos, last));
     for (;;) {
       const nl = chunk.indexOf(0x0a, pos);
       if (nl < 0) break;
       if (nl - pos > this.maxLineBytes) this.sink.tooLong(++this.lineNo, nl - pos);
-      else this.sink.line(chunk, pos, nl, ++this.lineNo);
+      else this.sink.line(chunk, pos, nl, ++this.lineNo, valid);
       pos = nl + 1;
     }
     if (pos < n) {
@@ -82,7 +90,7 @@ export class LineSplitter {
     } else if (this.pending) {
       const p = this.pending;
       this.pending = null;
-      this.sink.line(p, 0, p.length, ++this.lineNo);
+      this.sink.line(p, 0, p.length, ++this.lineNo, false);
     }
   }
 }
