@@ -231,6 +231,11 @@ export async function resumeOverfit(runDir: string, session: Session): Promise<O
     settings: OverfitSettings;
     selection?: OverfitResult["data"]["selection"];
   };
+  if ((saved as { engine?: string }).engine === "external")
+    throw new UserError(
+      "this overfit test ran through an external trainer: plateau cannot resume it; start it again (your trainer's own --resume_from_checkpoint can go in --cmd)",
+      { file },
+    );
   if (saved.protocol !== "overfit")
     throw new UserError(`this run is a ${saved.protocol} run, not an overfit test`, { file });
   const texts = loadStoredSamples(runDir);
