@@ -71,8 +71,11 @@ export class MinHasher {
     const P = this.perms;
     const { a, m, sx1, sx2 } = this;
     // Four permutations per pass over the shingles: four independent minima keep the CPU's pipelines full.
-    // Each keeps the index of its minimum; a tie between different shingles (same high lane, a 2^-32 event
-    // per pair, unless two shingles collide on x1) is settled exactly afterwards by the low lane.
+    // Values stay int32 (V8 keeps them in registers): an unsigned comparison is a signed one after flipping
+    // the sign bit, so each hash is xored with 0x80000000 and compared signed. Each minimum keeps the index of
+    // its shingle; a tie between different shingles (same high lane: a 2^-32 event per pair, unless two
+    // shingles collide on x1) is settled exactly afterwards by the low lane.
+    const SIGN = -0x80000000;
     let k = 0;
     for (; k + 4 <= P; k += 4) {
       const a0 = a[k];
@@ -83,10 +86,10 @@ export class MinHasher {
       const m1 = m[k + 1];
       const m2 = m[k + 2];
       const m3 = m[k + 3];
-      let b0 = 0xffffffff;
-      let b1 = 0xffffffff;
-      let b2 = 0xffffffff;
-      let b3 = 0xffffffff;
+      let b0 = 0x7fffffff;
+      let b1 = 0x7fffffff;
+      let b2 = 0x7fffffff;
+      let b3 = 0x7fffffff;
       let i0 = 0;
       let i1 = 0;
       let i2 = 0;
@@ -98,10 +101,10 @@ export class MinHasher {
         let h1 = Math.imul(x ^ a1, m1);
         let h2 = Math.imul(x ^ a2, m2);
         let h3 = Math.imul(x ^ a3, m3);
-        h0 = (h0 ^ (h0 >>> 16)) >>> 0;
-        h1 = (h1 ^ (h1 >>> 16)) >>> 0;
-        h2 = (h2 ^ (h2 >>> 16)) >>> 0;
-        h3 = (h3 ^ (h3 >>> 16)) >>> 0;
+        h0 = h0 ^ (h0 >>> 16) ^ SIGN;
+        h1 = h1 ^ (h1 >>> 16) ^ SIGN;
+        h2 = h2 ^ (h2 >>> 16) ^ SIGN;
+        h3 = h3 ^ (h3 >>> 16) ^ SIGN;
         if (h0 <= b0) {
           if (h0 < b0) {
             b0 = h0;
@@ -127,24 +130,24 @@ export class MinHasher {
           } else if (x !== sx1[i3] || sx2[s] !== sx2[i3]) tie |= 8;
         }
       }
-      this.finish(k, b0, i0, (tie & 1) !== 0, count);
-      this.finish(k + 1, b1, i1, (tie & 2) !== 0, count);
-      this.finish(k + 2, b2, i2, (tie & 4) !== 0, count);
-      this.finish(k + 3, b3, i3, (tie & 8) !== 0, count);
+      this.finish(k, (b0 ^ SIGN) >>> 0, i0, (tie & 1) !== 0, count);
+      this.finish(k + 1, (b1 ^ SIGN) >>> 0, i1, (tie & 2) !== 0, count);
+      this.finish(k + 2, (b2 ^ SIGN) >>> 0, i2, (tie & 4) !== 0, count);
+      this.finish(k + 3, (b3 ^ SIGN) >>> 0, i3, (tie & 8) !== 0, count);
     }
     for (; k < P; k++) {
-      let best = 0xffffffff;
+      let best = 0x7fffffff;
       let bi = 0;
       let tie = false;
       for (let s = 0; s < count; s++) {
         let h = Math.imul(sx1[s] ^ a[k], m[k]);
-        h = (h ^ (h >>> 16)) >>> 0;
+        h = h ^ (h >>> 16) ^ SIGN;
         if (h < best) {
           best = h;
           bi = s;
         } else if (h === best && (sx1[s] !== sx1[bi] || sx2[s] !== sx2[bi])) tie = true;
       }
-      this.finish(k, best, bi, tie, count);
+      this.finish(k, (best ^ SIGN) >>> 0, bi, tie, count);
     }
   }
 
