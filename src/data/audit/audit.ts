@@ -73,6 +73,13 @@ export interface AuditResult {
 
 const BUCKETS = ["head", "middle", "tail"] as const;
 
+/** Document i's score parts from a packed batch. */
+function partsOf(r: PackedResults, i: number): Record<ScorePart, number> {
+  const parts = {} as Record<ScorePart, number>;
+  for (let k = 0; k < SCORE_PARTS.length; k++) parts[SCORE_PARTS[k]] = r.parts[SCORE_PARTS.length * i + k];
+  return parts;
+}
+
 export async function auditCorpus(paths: string[], opts: AuditOptions = {}): Promise<AuditResult> {
   const t0 = performance.now();
   const presets = opts.preset ?? "default";
@@ -145,9 +152,8 @@ export async function auditCorpus(paths: string[], opts: AuditOptions = {}): Pro
       });
       const lang = LANGS[r.lang[i]] ?? "none";
       if (signalsWriter) {
-        const parts: Record<string, number> = {};
-        for (let k = 0; k < SCORE_PARTS.length; k++)
-          parts[SCORE_PARTS[k]] = Math.round(r.parts[SCORE_PARTS.length * i + k] * 1000) / 1000;
+        const parts = partsOf(r, i);
+        for (const k of SCORE_PARTS) parts[k] = Math.round(parts[k] * 1000) / 1000;
         const ppl = r.ppl[i];
         signalsWriter.line({
           file: doc.file,
@@ -172,10 +178,7 @@ export async function auditCorpus(paths: string[], opts: AuditOptions = {}): Pro
         bucket: r.bucket[i],
       });
       if (opts.onDoc) {
-        const parts = {} as Record<ScorePart, number>;
-        SCORE_PARTS.forEach((p, k) => {
-          parts[p] = r.parts[SCORE_PARTS.length * i + k];
-        });
+        const parts = partsOf(r, i);
         opts.onDoc({
           ordinal,
           doc,
