@@ -105,7 +105,7 @@ export const DEFAULT_OVERFIT: Omit<OverfitSettings, "data" | "model"> = {
   seed: 0,
   criteria: DEFAULT_CRITERIA,
   evalBlocks: 128,
-  probes: 32,
+  probes: 16,
   promptTokens: 32,
   refTokens: 32,
   lrProbe: true,
