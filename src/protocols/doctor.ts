@@ -332,9 +332,9 @@ async function proxyCooldown(
   const ops = await createOps({ backend: common.backend, threads: common.threads });
   let ck: string | undefined;
   const lr = 2e-3;
+  const steps = Math.max(1, Math.round((2 * common.tokens) / (common.batch * common.seqLen)));
   try {
     const model = sweepModel(common, data.tok);
-    const steps = Math.max(1, Math.round((2 * common.tokens) / (common.batch * common.seqLen)));
     await runPoints(
       parent,
       [{ key: "constant", label: "constant-LR base", config: pointConfig(common, model, lr, steps) }],
@@ -348,7 +348,7 @@ async function proxyCooldown(
     parent.run.finish("completed");
   }
   if (!ck) return undefined;
-  return runCooldown(
+  const r = await runCooldown(
     {
       ...common,
       checkpoint: ck,
@@ -359,6 +359,11 @@ async function proxyCooldown(
     { runsDir: dir, out: join(dir, "cooldown") },
     session,
   );
+  // the base is a short proxy run, not the user's plateau: say so wherever the conclusion is quoted
+  return {
+    ...r,
+    conclusion: `on a proxy trained ${steps} steps at constant LR on the same data (not your checkpoint): ${r.conclusion}`,
+  };
 }
 
 function modelFromFacts(
@@ -420,7 +425,7 @@ function answer(r: DoctorResult, ds: RunDiagnosis[]): DoctorResult["answer"] {
   const bugs = confirmedBugs(of);
   if (bugs.length) summary = `Your pipeline has a bug: ${bugs[0].description}. Fix it before anything else.`;
   else if (top.length)
-    summary = `The pipeline ${of ? (of.verdict === "pass" ? "passes the overfit test" : "did not pass the overfit test") : "was not tested"}; the logs point first to ${top[0].cause.replace("-", " ")} (confidence ${top[0].confidence.toFixed(2)})${r.experiments.length ? `, and the experiments say: ${r.experiments.map((e) => e.result.conclusion).join(" ")}` : "."}`;
+    summary = `The pipeline ${of ? (of.verdict === "pass" ? "passes the overfit test" : "did not pass the overfit test") : "was not tested"}; the logs point first to ${top[0].cause.replaceAll("-", " ")} (confidence ${top[0].confidence.toFixed(2)})${r.experiments.length ? `, and the experiments say: ${r.experiments.map((e) => `${e.protocol} — ${e.result.conclusion}`).join("; ")}` : "."}`;
   else
     summary = of
       ? `The overfit test ${of.verdict === "pass" ? "passes: the pipeline can learn" : "fails"}.`

@@ -50,7 +50,7 @@ export function register(program: Command): void {
         .default(2),
     )
     .addOption(
-      new Option("--tokens <n>", "training tokens per experiment run").argParser(positiveInt).default(40_000),
+      new Option("--tokens <n>", "training tokens per experiment run").argParser(positiveInt).default(25_000),
     )
     .option("--out <dir>", "doctor directory (default: a new one in the runs root)")
     .option("--demo", "write the demo corpus and the demo run log (a stalled 1.1B run) and examine them");
