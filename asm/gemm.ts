@@ -380,6 +380,14 @@ export function gemm(
 }
 
 /**
+ * The micro-kernel alone, for calibration (bench/engine-kernels.ts): `reps` 5×8×256 tiles per unit in [lo, hi)
+ * on this thread's scratch, everything in L1 — the FMA rate this machine gives the kernels right now.
+ */
+export function kernelPeak(reps: i32, lo: i32, hi: i32): void {
+  for (let u = lo; u < hi; u++) for (let r = 0; r < reps; r++) kernel5x8(256, packA, packB, tile, 32, 1, 0);
+}
+
+/**
  * One thread's share of a parallel sgemm: column panels [lo, hi) of NR columns when splitN, else row panels
  * [lo, hi) of MR rows.
  */

@@ -14,7 +14,7 @@ export {
   swigluBackward,
   swigluForward,
 } from "./elementwise";
-export { gemm, gemmPart, gemmScratchBytes, gemmSetScratch, MR, NR } from "./gemm";
+export { gemm, gemmPart, gemmScratchBytes, gemmSetScratch, kernelPeak, MR, NR } from "./gemm";
 export { rmsnormBackwardDx, rmsnormForward, rope } from "./norm";
 export { staticEnd } from "./simd";
 export { crossEntropy } from "./softmax";

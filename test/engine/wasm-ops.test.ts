@@ -345,4 +345,11 @@ describe("wasm backend plumbing", () => {
     expect(() => o.scale(x, 2, 4)).toThrow(/not a buffer of this WebAssembly backend/);
     expect(() => o.scale(o.alloc(3), 2, 4)).toThrow(/needs 4 elements, has 3/);
   });
+
+  it("measures the micro-kernel's own rate (the benchmark's calibration) on every thread", () => {
+    for (const t of [1, 2] as const) {
+      const g = ops(t).microKernelGflops(0.01);
+      expect(Number.isFinite(g) && g > 0.1).toBe(true);
+    }
+  });
 });

@@ -31,6 +31,7 @@ export const KERNEL_NAMES = [
   "swigluBackward",
   "crossEntropy",
   "adamw",
+  "kernelPeak",
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 

@@ -399,6 +399,24 @@ export class WasmOps implements Ops {
     this.pool.run("adamw", args, Math.ceil(n / this.layout.chunk));
   }
 
+  /**
+   * GFLOP/s of the 5×8 micro-kernel alone on L1-resident data, every thread at once, over about `seconds`: the
+   * ceiling the machine gives the kernels at this moment (benchmarks report sgemm against it).
+   */
+  microKernelGflops(seconds = 0.2): number {
+    const flopPerRep = 2 * 5 * 8 * 256;
+    const reps = 2000;
+    let done = 0;
+    const t0 = performance.now();
+    let t = 0;
+    while (t < seconds * 1000) {
+      this.pool.run("kernelPeak", [reps], this.threads);
+      done += reps * this.threads;
+      t = performance.now() - t0;
+    }
+    return (flopPerRep * done) / (t / 1000) / 1e9;
+  }
+
   dispose(): void {
     this.pool.dispose();
   }
