@@ -8,7 +8,8 @@ export function wasmBackends(): { ops: (threads: 1 | 2) => WasmOps } {
   const made: Partial<Record<1 | 2, WasmOps>> = {};
   beforeAll(async () => {
     for (const t of [1, 2] as const) {
-      const ops = await WasmOps.create({ threads: t });
+      // minParallelWork 0: every call goes through the workers, however small the test sizes are.
+      const ops = await WasmOps.create({ threads: t, minParallelWork: 0 });
       if (!ops) throw new Error("this Node has no WebAssembly SIMD");
       made[t] = ops;
     }

@@ -15,16 +15,28 @@ interface Layout {
 
 /** Widest column block one thread packs at a time: KC × 4096 floats of scratch (6 MiB) per thread. */
 const NC_MAX = 4096;
-/** Below this many multiply-adds an sgemm runs on the main thread alone (a wake-up costs ~10–50 µs). */
-const GEMM_SERIAL_MACS = 1 << 18;
-/** Below this many elements row and elementwise kernels run on the main thread alone. */
-const SERIAL_ELEMS = 1 << 14;
+/**
+ * Default of WasmOpsOptions.minParallelWork: ~90 µs of one thread's work. Waking a worker costs ~20–50 µs on
+ * an idle core and a few hundred when the other core is busy with another process (measured 160 µs per call
+ * here under load), so smaller calls stay on the main thread.
+ */
+const MIN_PARALLEL_WORK = 1 << 18;
+// What one unit of "work" is: a cheap elementwise element (~0.35 ns). Heavier kernels count more per element.
+const WORK_PER_MAC = 1 / 8;
+const WORK_ADAMW = 4;
+const WORK_CROSS_ENTROPY = 8;
+const WORK_SWIGLU = 10;
 
 export interface WasmOpsOptions {
   /** Threads including the main thread (≥ 1). */
   threads: number;
   /** Force a kernel build; default: relaxed SIMD when the runtime has it, else plain SIMD. */
   variant?: KernelVariant;
+  /**
+   * Calls with less work than this (in cheap-element units, ~0.35 ns each) run on the main thread alone; tests
+   * pass 0 to send every call through the workers. Results are the same either way.
+   */
+  minParallelWork?: number;
 }
 
 /** Elements of a row-major matrix with `rows` rows of `cols` used columns at stride `ld` (0 if empty). */
@@ -55,6 +67,7 @@ export class WasmOps implements Ops {
     private readonly pool: KernelPool,
     kernels: CompiledKernels,
     private readonly layout: Layout,
+    private readonly minParallelWork: number,
   ) {
     this.variant = kernels.variant;
     this.name = `wasm ${kernels.variant} ×${pool.threads} thread${pool.threads === 1 ? "" : "s"}`;
@@ -83,7 +96,7 @@ export class WasmOps implements Ops {
     const constant = (name: string) => (probe[name] as WebAssembly.Global).value;
     const layout = { chunk: constant("CHUNK"), mr: constant("MR"), nr: constant("NR") };
     const pool = await KernelPool.create(kernels.module, arena.memory, threads, (tid) => scratch[tid]);
-    return new WasmOps(arena, pool, kernels, layout);
+    return new WasmOps(arena, pool, kernels, layout, opts.minParallelWork ?? MIN_PARALLEL_WORK);
   }
 
   get threads(): number {
@@ -103,6 +116,11 @@ export class WasmOps implements Ops {
   allocInt(n: number): Int32Array {
     checkDims("allocInt", { n });
     return this.arena.i32(n);
+  }
+
+  /** Whether a call with this much work is worth waking the workers for. */
+  private par(work: number): boolean {
+    return work >= this.minParallelWork;
   }
 
   /** A scratch region reused by every call that needs one (calls are synchronous, so never two at once). */
@@ -143,7 +161,7 @@ export class WasmOps implements Ops {
     // Split the larger side: every thread packs all of the other operand, so that one should be the small one.
     const splitN = N > M;
     const units = splitN ? Math.ceil(N / this.layout.nr) : Math.ceil(M / this.layout.mr);
-    const parallel = M * N * K >= GEMM_SERIAL_MACS;
+    const parallel = this.par(M * N * K * WORK_PER_MAC);
     const args = [+transA, +transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, +splitN];
     this.pool.run("gemmPart", args, units, parallel);
   }
@@ -152,21 +170,21 @@ export class WasmOps implements Ops {
     checkDims("addBias", { N, C });
     const py = this.arena.ptr(y, N * C, "addBias y");
     const pb = this.arena.ptr(b, C, "addBias b");
-    this.pool.run("addBias", [py, pb, N, C], N, N * C >= SERIAL_ELEMS);
+    this.pool.run("addBias", [py, pb, N, C], N, this.par(N * C));
   }
 
   biasGrad(dy: Buf, db: Buf, N: number, C: number): void {
     checkDims("biasGrad", { N, C });
     const pdy = this.arena.ptr(dy, N * C, "biasGrad dy");
     const pdb = this.arena.ptr(db, C, "biasGrad db");
-    this.pool.run("biasGrad", [pdy, pdb, N, C], Math.ceil(C / 4), N * C >= SERIAL_ELEMS);
+    this.pool.run("biasGrad", [pdy, pdb, N, C], Math.ceil(C / 4), this.par(N * C));
   }
 
   /** A flat elementwise kernel over n elements: kernel(...pointers of bufs in order, n). */
-  private flat(name: KernelName, n: number, bufs: Record<string, Buf>): void {
+  private flat(name: KernelName, n: number, bufs: Record<string, Buf>, workPerElement = 1): void {
     checkDims(name, { n });
     const ptrs = Object.entries(bufs).map(([what, b]) => this.arena.ptr(b, n, `${name} ${what}`));
-    this.pool.run(name, [...ptrs, n], Math.ceil(n / this.layout.chunk));
+    this.pool.run(name, [...ptrs, n], Math.ceil(n / this.layout.chunk), this.par(n * workPerElement));
   }
 
   add(a: Buf, b: Buf, out: Buf, n: number): void {
@@ -175,7 +193,12 @@ export class WasmOps implements Ops {
 
   scale(x: Buf, s: number, n: number): void {
     checkDims("scale", { n });
-    this.pool.run("scale", [this.arena.ptr(x, n, "scale x"), s, n], Math.ceil(n / this.layout.chunk));
+    this.pool.run(
+      "scale",
+      [this.arena.ptr(x, n, "scale x"), s, n],
+      Math.ceil(n / this.layout.chunk),
+      this.par(n),
+    );
   }
 
   sumSquares(x: Buf, n: number): number {
@@ -183,7 +206,7 @@ export class WasmOps implements Ops {
     const px = this.arena.ptr(x, n, "sumSquares x");
     const units = Math.ceil(n / this.layout.chunk);
     const partial = this.tmp(units * 8);
-    this.pool.run("sumSquares", [px, n, partial], units);
+    this.pool.run("sumSquares", [px, n, partial], units, this.par(n));
     // Chunk partials summed in chunk order: the same total for any thread count.
     const parts = this.tmpF64(partial, units);
     let s = 0;
@@ -198,7 +221,7 @@ export class WasmOps implements Ops {
     checkIds("embeddingForward", ids, N, V);
     const pt = this.arena.ptr(table, V * C, "embeddingForward table");
     const po = this.arena.ptr(out, N * C, "embeddingForward out");
-    this.pool.run("embeddingForward", [pIds, pt, po, C], N, N * C >= SERIAL_ELEMS);
+    this.pool.run("embeddingForward", [pIds, pt, po, C], N, this.par(N * C));
   }
 
   embeddingBackward(ids: Int32Array, dout: Buf, dtable: Buf, N: number, C: number): void {
@@ -209,7 +232,7 @@ export class WasmOps implements Ops {
     const pd = this.arena.ptr(dout, N * C, "embeddingBackward dout");
     const pt = this.arena.ptr(dtable, V * C, "embeddingBackward dtable");
     // Threads own column groups, so two rows with the same id never race.
-    this.pool.run("embeddingBackward", [pIds, pd, pt, N, C], Math.ceil(C / 4), N * C >= SERIAL_ELEMS);
+    this.pool.run("embeddingBackward", [pIds, pd, pt, N, C], Math.ceil(C / 4), this.par(N * C));
   }
 
   rmsnormForward(x: Buf, w: Buf, eps: number, y: Buf, rstd: Buf, N: number, C: number): void {
@@ -222,7 +245,7 @@ export class WasmOps implements Ops {
       this.arena.ptr(rstd, N, "rmsnormForward rstd"),
       C,
     ];
-    this.pool.run("rmsnormForward", args, N, N * C >= SERIAL_ELEMS);
+    this.pool.run("rmsnormForward", args, N, this.par(N * C));
   }
 
   rmsnormBackward(x: Buf, w: Buf, rstd: Buf, dy: Buf, dx: Buf, dw: Buf, N: number, C: number): void {
@@ -233,7 +256,7 @@ export class WasmOps implements Ops {
     const pdy = this.arena.ptr(dy, N * C, "rmsnormBackward dy");
     const pdx = this.arena.ptr(dx, N * C, "rmsnormBackward dx");
     const pdw = this.arena.ptr(dw, C, "rmsnormBackward dw");
-    const parallel = N * C >= SERIAL_ELEMS;
+    const parallel = this.par(N * C);
     this.pool.run("rmsnormBackwardDx", [px, pw, pr, pdy, pdx, C], N, parallel);
     this.pool.run("rmsnormBackwardDw", [px, pr, pdy, pdw, N, C], Math.ceil(C / 4), parallel);
   }
@@ -253,7 +276,7 @@ export class WasmOps implements Ops {
       D,
       +inverse,
     ];
-    this.pool.run("rope", args, N, N * H * D >= SERIAL_ELEMS);
+    this.pool.run("rope", args, N, this.par(N * H * D));
   }
 
   private attentionChecks(what: string, B: number, T: number, H: number, KV: number, D: number): void {
@@ -288,7 +311,7 @@ export class WasmOps implements Ops {
       D,
       scale,
     ];
-    this.pool.run("attentionForward", args, B * KV, N * H * T * D >= GEMM_SERIAL_MACS);
+    this.pool.run("attentionForward", args, B * KV, this.par(N * H * T * D * WORK_PER_MAC));
   }
 
   attentionBackward(
@@ -328,15 +351,15 @@ export class WasmOps implements Ops {
       scratch,
       stride,
     ];
-    this.pool.run("attentionBackward", args, B * KV, N * H * T * D >= GEMM_SERIAL_MACS);
+    this.pool.run("attentionBackward", args, B * KV, this.par(2 * N * H * T * D * WORK_PER_MAC));
   }
 
   swigluForward(gate: Buf, up: Buf, out: Buf, n: number): void {
-    this.flat("swigluForward", n, { gate, up, out });
+    this.flat("swigluForward", n, { gate, up, out }, WORK_SWIGLU);
   }
 
   swigluBackward(gate: Buf, up: Buf, dout: Buf, dgate: Buf, dup: Buf, n: number): void {
-    this.flat("swigluBackward", n, { gate, up, dout, dgate, dup });
+    this.flat("swigluBackward", n, { gate, up, dout, dgate, dup }, WORK_SWIGLU);
   }
 
   crossEntropy(
@@ -361,7 +384,7 @@ export class WasmOps implements Ops {
     }
     const rowLoss = this.tmp(N * 8);
     const args = [pl, pt, V, pd, dlogits ? 1 : 0, gradScale, rowLoss];
-    this.pool.run("crossEntropy", args, N, N * V >= SERIAL_ELEMS);
+    this.pool.run("crossEntropy", args, N, this.par(N * V * WORK_CROSS_ENTROPY));
     const rows = this.tmpF64(rowLoss, N);
     let loss = 0;
     for (let n = 0; n < N; n++) loss += rows[n];
@@ -396,7 +419,7 @@ export class WasmOps implements Ops {
       lr / (1 - beta1 ** step),
       Math.sqrt(1 - beta2 ** step),
     ];
-    this.pool.run("adamw", args, Math.ceil(n / this.layout.chunk));
+    this.pool.run("adamw", args, Math.ceil(n / this.layout.chunk), this.par(n * WORK_ADAMW));
   }
 
   /**
