@@ -244,7 +244,7 @@ export async function benchEngine(): Promise<void> {
       console.log(`\n**ratio plateau / PyTorch: ${(tps / torch.tokens_per_s_median).toFixed(2)}×**`);
     }
     console.log(
-      `\nsgemm probe (256×256 · 256×704ᵀ): ${probe.toFixed(1)} GFLOP/s; end-to-end / probe = ${(gflops / probe).toFixed(2)} (END_TO_END_EFFICIENCY of plateau model estimate)`,
+      `\nsgemm probe (1024×256 · 256×704ᵀ): ${probe.toFixed(1)} GFLOP/s; end-to-end / probe = ${(gflops / probe).toFixed(2)} (END_TO_END_EFFICIENCY of plateau model estimate)`,
     );
     if (typeof torch !== "string") {
       const one = await perCpuSecond(Math.max(3, Math.min(steps, 6)));

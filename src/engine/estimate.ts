@@ -53,9 +53,10 @@ export function estimateModel(config: Qwen2Config, batch: number, seq: number): 
  * at least `minSeconds`. Used to turn FLOPs into an expected speed on this machine.
  */
 export function probeGemmGflops(ops: Ops, config: Qwen2Config, minSeconds = 0.15): number {
-  const M = 256;
-  const K = Math.min(config.hidden_size, 2048);
-  const N = Math.min(config.intermediate_size, 4096);
+  // as many rows as a training micro-batch has tokens (small M measures call overhead, not the kernel)
+  const M = 1024;
+  const K = Math.min(config.hidden_size, 1024);
+  const N = Math.min(config.intermediate_size, 1024);
   const A = ops.alloc(M * K);
   const B = ops.alloc(N * K);
   const C = ops.alloc(M * N);
