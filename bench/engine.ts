@@ -85,6 +85,25 @@ function runTorch(steps: number): TorchRun | string {
   }
 }
 
+/** The bench model with AdamW as the peer sets it up, and a fresh random batch per call (as the peer draws). */
+function benchModel(ops: Ops, seed: number) {
+  const config = preset("bench-5m");
+  const model = new Qwen2Model(ops, config);
+  model.initWeights(new Rng(0));
+  const opt = createOptimizer(
+    { ops, layout: model.layout, params: model.params, grads: model.grads },
+    { name: "adamw", weight_decay: 0.1, betas: [0.9, 0.95], eps: 1e-8 },
+  );
+  const r = new Rng(seed);
+  const batch = () => ({
+    ids: Int32Array.from({ length: B * T }, () => r.int(config.vocab_size)),
+    targets: Int32Array.from({ length: B * T }, () => r.int(config.vocab_size)),
+    B,
+    T,
+  });
+  return { model, opt, batch };
+}
+
 /**
  * One thread each, tokens per CPU-second of the process: a figure a busy machine disturbs far less than wall
  * time (each side is charged only for the CPU it got). PyTorch: OPENBLAS_NUM_THREADS=1, --threads 1, its CPU
@@ -94,20 +113,7 @@ async function perCpuSecond(steps: number): Promise<{ plateau: number; torch: nu
   const ops = await createOps({ threads: 1 });
   let plateau: number;
   try {
-    const config = preset("bench-5m");
-    const model = new Qwen2Model(ops, config);
-    model.initWeights(new Rng(0));
-    const opt = createOptimizer(
-      { ops, layout: model.layout, params: model.params, grads: model.grads },
-      { name: "adamw", weight_decay: 0.1, betas: [0.9, 0.95], eps: 1e-8 },
-    );
-    const r = new Rng(2);
-    const batch = () => ({
-      ids: Int32Array.from({ length: B * T }, () => r.int(config.vocab_size)),
-      targets: Int32Array.from({ length: B * T }, () => r.int(config.vocab_size)),
-      B,
-      T,
-    });
+    const { model, opt, batch } = benchModel(ops, 2);
     trainStep(model, opt, [batch()], 1e-3, 0);
     const batches = Array.from({ length: steps }, batch);
     const c0 = process.cpuUsage();
@@ -180,19 +186,7 @@ export async function benchEngine(): Promise<void> {
   const timing = { on: false };
   const ops = timedOps(raw, times, timing);
   try {
-    const model = new Qwen2Model(ops, config);
-    model.initWeights(new Rng(0));
-    const opt = createOptimizer(
-      { ops, layout: model.layout, params: model.params, grads: model.grads },
-      { name: "adamw", weight_decay: 0.1, betas: [0.9, 0.95], eps: 1e-8 },
-    );
-    // a fresh random batch each step, as the peer does
-    const r = new Rng(1);
-    const batch = () => {
-      const ids = Int32Array.from({ length: B * T }, () => r.int(config.vocab_size));
-      const targets = Int32Array.from({ length: B * T }, () => r.int(config.vocab_size));
-      return { ids, targets, B, T };
-    };
+    const { model, opt, batch } = benchModel(ops, 1);
     let loss = 0;
     const m = await measureWhenQuiet(() => {
       loss = trainStep(model, opt, [batch()], 1e-3, 0).loss;

@@ -39,18 +39,21 @@ const losses = (runDir: string) => readRunDir(runDir).run.series.get("train/loss
 describe("plateau train", () => {
   it("writes a run directory, and --resume continues exactly where an uninterrupted run would be", async () => {
     const { runs, base } = setup();
-    const full = await runCli([
+    const withEval = (steps: number) => [
       ...base,
-      "--steps",
-      "9",
-      "--eval-every",
-      "3",
-      "--eval-fraction",
-      "0.25",
-      "--json",
-      "--runs-dir",
-      runs,
-    ]);
+      ...[
+        "--steps",
+        String(steps),
+        "--eval-every",
+        "3",
+        "--eval-fraction",
+        "0.25",
+        "--json",
+        "--runs-dir",
+        runs,
+      ],
+    ];
+    const full = await runCli(withEval(9));
     expect(full.code, full.stderr).toBe(0);
     const doc = JSON.parse(full.stdout);
     expect(doc.status).toBe("completed");
@@ -66,18 +69,7 @@ describe("plateau train", () => {
     const ev = await runCli(["eval", "--checkpoint", doc.run, "--tokens", base[2], "--json"]);
     expect(ev.code, ev.stderr).toBe(0);
 
-    const short = await runCli([
-      ...base,
-      "--steps",
-      "5",
-      "--eval-every",
-      "3",
-      "--eval-fraction",
-      "0.25",
-      "--json",
-      "--runs-dir",
-      runs,
-    ]);
+    const short = await runCli(withEval(5));
     const first = JSON.parse(short.stdout);
     const resumed = await runCli([
       "train",
