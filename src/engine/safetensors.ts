@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { asUserError, UserError } from "../util/errors.js";
+import { halfToFloat } from "../util/float16.js";
 import { writeFileAtomicStreamed } from "./atomic-writer.js";
 
 /**
@@ -201,16 +202,6 @@ export function decodeFloats(
     default:
       throw badType();
   }
-}
-
-/** IEEE 754 binary16 → number (exact). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 export interface TensorToWrite {

@@ -1,9 +1,9 @@
 import type { Worker } from "node:worker_threads";
 import type { Finding, Hypothesis } from "../diagnose/types.js";
 import type { Run } from "../runs/run.js";
+import { spawnModuleWorker } from "../util/worker.js";
 import type { DiagnoseRequest, Overlays, SeriesColumns } from "./diagnose-worker.js";
 import type { Opened } from "./store.js";
-import { startWorker } from "./worker-spawn.js";
 
 /**
  * Diagnoses of the runs on show, computed on demand in a worker thread (the rules take seconds on a
@@ -156,7 +156,7 @@ export class DiagnosisCache {
 
   private spawn(): Worker {
     if (this.worker) return this.worker;
-    const w = startWorker(
+    const w = spawnModuleWorker(
       new URL(`./diagnose-worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url),
     );
     w.unref();

@@ -5,8 +5,9 @@ import { hfConfigJson, parseQwen2Config, preset } from "../../src/engine/config.
 import { loadHfCheckpoint, saveHfModel } from "../../src/engine/hf-checkpoint.js";
 import { Qwen2Model } from "../../src/engine/model.js";
 import { createRefOps } from "../../src/engine/ref/index.js";
-import { halfToFloat, SafetensorsFile, writeSafetensors } from "../../src/engine/safetensors.js";
+import { SafetensorsFile, writeSafetensors } from "../../src/engine/safetensors.js";
 import { UserError } from "../../src/util/errors.js";
+import { halfToFloat } from "../../src/util/float16.js";
 import { Rng } from "../../src/util/rng.js";
 import { tmpDir } from "../helpers/tmp.js";
 

@@ -1,6 +1,6 @@
 import type { Worker } from "node:worker_threads";
+import { spawnModuleWorker } from "../../util/worker.js";
 import { Analyzer, type AnalyzerInit, type PackedResults } from "./analyzer.js";
-import { spawnModuleWorker } from "./spawn.js";
 
 /**
  * Analyses batches on N worker threads (or inline when N = 0) and hands the results back in submission order,

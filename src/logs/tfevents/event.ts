@@ -1,3 +1,4 @@
+import { bfloat16ToFloat, halfToFloat } from "../../util/float16.js";
 import { ProtoReader, WIRE } from "./protobuf.js";
 
 /**
@@ -285,21 +286,4 @@ function shapeElements(buf: Uint8Array, start: number, end: number): number {
     } else r.skip(w);
   }
   return n;
-}
-
-/** IEEE 754 binary16 bits to a number. */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-const bf16View = new DataView(new ArrayBuffer(4));
-/** bfloat16 bits (the top half of a float32) to a number. */
-export function bfloat16ToFloat(b: number): number {
-  bf16View.setUint32(0, (b & 0xffff) << 16);
-  return bf16View.getFloat32(0);
 }

@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker, type WorkerOptions } from "node:worker_threads";
 
 /**
- * Start a worker thread on a module next to the caller. Built code (dist/) runs the .js file directly; when
+ * Start a worker thread on a module (used by the audit workers and the dashboard's diagnosis worker). Built code (dist/) runs the .js file directly; when
  * plateau runs from its TypeScript sources (tests, tsx) the module is a .ts file, which a worker cannot load
  * by itself, so a two-line bootstrap registers tsx's loader in the worker first (tsx is a dev dependency,
  * present wherever sources are run).
