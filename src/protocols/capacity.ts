@@ -6,18 +6,15 @@ import { finishParent } from "./lr-sweep.js";
 import type { Session } from "./session.js";
 import {
   announce,
-  createParent,
   fmt,
-  type Parent,
+  openSweep,
   type PointResult,
   pointConfig,
-  reopenParent,
   runPoints,
   type SweepCommon,
+  type SweepWhere,
   stepsFor,
-  storedSweepSamples,
   sweepModel,
-  sweepSamples,
   tokenizeSweep,
 } from "./sweep.js";
 
@@ -64,22 +61,16 @@ export function scaledModel(base: Qwen2Config, factor: number): Qwen2Config {
 
 export async function runCapacity(
   s: CapacitySettings,
-  where: { runsDir: string; out?: string; resume?: string },
+  where: SweepWhere,
   session: Session,
 ): Promise<CapacityResult> {
-  let parent: Parent;
-  let settings = s;
-  let texts: { trainTexts: string[]; valTexts: string[] };
-  if (where.resume) {
-    const r = reopenParent<CapacitySettings>(where.resume, "capacity");
-    parent = r.parent;
-    settings = r.settings;
-    texts = storedSweepSamples(parent.dir);
-  } else {
-    parent = createParent(where.runsDir, "capacity", s.data[0], s, where.out);
-    session.log(`capacity probe on ${s.data.join(", ")} → ${parent.dir}`);
-    texts = await sweepSamples(s, parent.dir, session);
-  }
+  const { parent, settings, texts } = await openSweep(
+    "capacity",
+    s,
+    where,
+    session,
+    `capacity probe on ${s.data.join(", ")}`,
+  );
   const data = tokenizeSweep(settings, texts);
   const ops = await createOps({ backend: settings.backend, threads: settings.threads });
   try {

@@ -11,16 +11,13 @@ import { finishParent } from "./lr-sweep.js";
 import type { Session } from "./session.js";
 import {
   announce,
-  createParent,
   fmt,
-  type Parent,
+  openSweep,
   type PointResult,
   pointConfig,
-  reopenParent,
   runPoints,
   type SweepCommon,
-  storedSweepSamples,
-  sweepSamples,
+  type SweepWhere,
   tokenizeSweep,
 } from "./sweep.js";
 import { protocolTokenizer } from "./text.js";
@@ -76,22 +73,16 @@ export function checkpointLr(dir: string): number | undefined {
 
 export async function runCooldown(
   s: CooldownSettings,
-  where: { runsDir: string; out?: string; resume?: string },
+  where: SweepWhere,
   session: Session,
 ): Promise<CooldownResult> {
-  let parent: Parent;
-  let settings = s;
-  let texts: { trainTexts: string[]; valTexts: string[] };
-  if (where.resume) {
-    const r = reopenParent<CooldownSettings>(where.resume, "cooldown");
-    parent = r.parent;
-    settings = r.settings;
-    texts = storedSweepSamples(parent.dir);
-  } else {
-    parent = createParent(where.runsDir, "cooldown", s.data[0], s, where.out);
-    session.log(`cooldown probe from ${s.checkpoint} → ${parent.dir}`);
-    texts = await sweepSamples(s, parent.dir, session);
-  }
+  const { parent, settings, texts } = await openSweep(
+    "cooldown",
+    s,
+    where,
+    session,
+    `cooldown probe from ${s.checkpoint}`,
+  );
   const model = readQwen2Config(join(settings.checkpoint, CONFIG_FILE));
   // the checkpoint's tokenizer: the full one, or the sub-vocabulary a plateau proxy was trained on
   const full = protocolTokenizer(settings.tokenizer);

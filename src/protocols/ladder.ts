@@ -9,19 +9,16 @@ import { finishParent } from "./lr-sweep.js";
 import type { Session } from "./session.js";
 import {
   announce,
-  createParent,
   fmt,
-  type Parent,
+  openSweep,
   type PointResult,
   type PointSpec,
   pointConfig,
-  reopenParent,
   runPoints,
   type SweepCommon,
+  type SweepWhere,
   stepsFor,
-  storedSweepSamples,
   sweepModel,
-  sweepSamples,
   tokenizeSweep,
 } from "./sweep.js";
 import { tokenizeAndPack } from "./text.js";
@@ -92,24 +89,21 @@ async function rawSample(
 
 export async function runLadder(
   s: LadderSettings,
-  where: { runsDir: string; out?: string; resume?: string },
+  where: SweepWhere,
   session: Session,
 ): Promise<LadderResult> {
-  let parent: Parent;
-  let settings = s;
-  let texts: { trainTexts: string[]; valTexts: string[] };
-  let raw: string[];
   const maxSize = Math.max(...s.sizes);
-  if (where.resume) {
-    const r = reopenParent<LadderSettings>(where.resume, "ladder");
-    parent = r.parent;
-    settings = r.settings;
-    texts = storedSweepSamples(parent.dir);
-    raw = loadStoredSamples(parent.dir, "raw.jsonl");
-  } else {
-    parent = createParent(where.runsDir, "ladder", s.data[0], s, where.out);
-    session.log(`data ladder on ${s.data.join(", ")} → ${parent.dir}`);
-    texts = await sweepSamples({ ...s, n: maxSize }, parent.dir, session);
+  const { parent, settings, texts } = await openSweep(
+    "ladder",
+    s,
+    where,
+    session,
+    `data ladder on ${s.data.join(", ")}`,
+    { ...s, n: maxSize },
+  );
+  let raw: string[];
+  if (where.resume) raw = loadStoredSamples(parent.dir, "raw.jsonl");
+  else {
     raw = await rawSample(s.data, maxSize, s.seed, new Set(texts.valTexts), s.field);
     storeSamples(parent.dir, raw, [], "raw.jsonl");
   }

@@ -11,15 +11,15 @@ import {
   announce,
   createParent,
   fmt,
+  openSweep,
   type Parent,
   type PointResult,
   pointConfig,
-  reopenParent,
   runPoints,
   type SweepCommon,
   type SweepData,
+  type SweepWhere,
   stepsFor,
-  storedSweepSamples,
   sweepModel,
   sweepSamples,
   tokenizeSweep,
@@ -69,22 +69,16 @@ export function logGrid(min: number, max: number, points: number): number[] {
 
 export async function runLrSweep(
   s: LrSweepSettings,
-  where: { runsDir: string; out?: string; resume?: string },
+  where: SweepWhere,
   session: Session,
 ): Promise<LrSweepResult> {
-  let parent: Parent;
-  let settings = s;
-  let texts: { trainTexts: string[]; valTexts: string[] };
-  if (where.resume) {
-    const r = reopenParent<LrSweepSettings>(where.resume, "lr-sweep");
-    parent = r.parent;
-    settings = r.settings;
-    texts = storedSweepSamples(parent.dir);
-  } else {
-    parent = createParent(where.runsDir, "lr-sweep", s.data[0], s, where.out);
-    session.log(`LR sweep on ${s.data.join(", ")} → ${parent.dir}`);
-    texts = await sweepSamples(s, parent.dir, session);
-  }
+  const { parent, settings, texts } = await openSweep(
+    "lr-sweep",
+    s,
+    where,
+    session,
+    `LR sweep on ${s.data.join(", ")}`,
+  );
   const data = tokenizeSweep(settings, texts);
   const ops = await createOps({ backend: settings.backend, threads: settings.threads });
   try {

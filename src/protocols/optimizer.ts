@@ -6,18 +6,15 @@ import { finishParent } from "./lr-sweep.js";
 import type { Session } from "./session.js";
 import {
   announce,
-  createParent,
   fmt,
-  type Parent,
+  openSweep,
   type PointResult,
   pointConfig,
-  reopenParent,
   runPoints,
   type SweepCommon,
+  type SweepWhere,
   stepsFor,
-  storedSweepSamples,
   sweepModel,
-  sweepSamples,
   tokenizeSweep,
 } from "./sweep.js";
 
@@ -50,22 +47,16 @@ export interface OptimizerResult {
 
 export async function runOptimizerProbe(
   s: OptimizerSettings,
-  where: { runsDir: string; out?: string; resume?: string },
+  where: SweepWhere,
   session: Session,
 ): Promise<OptimizerResult> {
-  let parent: Parent;
-  let settings = s;
-  let texts: { trainTexts: string[]; valTexts: string[] };
-  if (where.resume) {
-    const r = reopenParent<OptimizerSettings>(where.resume, "optimizer");
-    parent = r.parent;
-    settings = r.settings;
-    texts = storedSweepSamples(parent.dir);
-  } else {
-    parent = createParent(where.runsDir, "optimizer", s.data[0], s, where.out);
-    session.log(`optimizer probe on ${s.data.join(", ")} → ${parent.dir}`);
-    texts = await sweepSamples(s, parent.dir, session);
-  }
+  const { parent, settings, texts } = await openSweep(
+    "optimizer",
+    s,
+    where,
+    session,
+    `optimizer probe on ${s.data.join(", ")}`,
+  );
   const data = tokenizeSweep(settings, texts);
   const ops = await createOps({ backend: settings.backend, threads: settings.threads });
   try {

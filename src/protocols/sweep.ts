@@ -124,6 +124,40 @@ export function reopenParent<S>(dir: string, protocol: string): { parent: Parent
   return { parent: { dir, id: m.id, run }, settings: saved.settings };
 }
 
+export interface SweepWhere {
+  runsDir: string;
+  out?: string;
+  resume?: string;
+}
+
+export interface OpenedSweep<S> {
+  parent: Parent;
+  /** The stored settings on --resume (so a resumed sweep repeats the same points), else the given ones. */
+  settings: S;
+  texts: { trainTexts: string[]; valTexts: string[] };
+}
+
+/**
+ * Start a sweep-style protocol (a parent run with child runs): a new parent with freshly selected samples, or,
+ * with --resume, the parent as it was stored, with the samples it selected then.
+ */
+export async function openSweep<S extends SweepCommon>(
+  protocol: string,
+  s: S,
+  where: SweepWhere,
+  session: Session,
+  what: string,
+  sampleSettings: SweepCommon = s,
+): Promise<OpenedSweep<S>> {
+  if (where.resume) {
+    const r = reopenParent<S>(where.resume, protocol);
+    return { parent: r.parent, settings: r.settings, texts: storedSweepSamples(r.parent.dir) };
+  }
+  const parent = createParent(where.runsDir, protocol, s.data[0], s, where.out);
+  session.log(`${what} → ${parent.dir}`);
+  return { parent, settings: s, texts: await sweepSamples(sampleSettings, parent.dir, session) };
+}
+
 /** Select n + heldOut documents, store them, and split: every k-th selected document goes to validation. */
 export async function sweepSamples(
   s: SweepCommon,
