@@ -1,4 +1,5 @@
-import type { Buf, Ops } from "../engine/ops.js";
+import type { Ops } from "../engine/ops.js";
+import { attentionBackward, attentionForward } from "../engine/ref/attention.js";
 import type { TokenBlocks } from "../train/data/blocks.js";
 import type { Trainer } from "../train/trainer.js";
 
@@ -46,9 +47,12 @@ export function faultyLabels(blocks: TokenBlocks, fault: Fault): TokenBlocks {
 /** The backend with attention that ignores the causal mask (forward and backward, plain TypeScript). */
 export function faultyOps(ops: Ops, fault: Fault): Ops {
   if (fault !== "causal-mask") return ops;
+  // the reference attention without its mask: softmax over ALL positions s of the sequence (the bug)
   const replaced: Partial<Ops> = {
-    attentionForward: fullAttentionForward,
-    attentionBackward: fullAttentionBackward,
+    attentionForward: (q, k, v, att, out, B, T, H, KV, D, scale) =>
+      attentionForward(q, k, v, att, out, B, T, H, KV, D, scale, false),
+    attentionBackward: (q, k, v, att, dout, dq, dk, dv, B, T, H, KV, D, scale) =>
+      attentionBackward(q, k, v, att, dout, dq, dk, dv, B, T, H, KV, D, scale, false),
   };
   // every other member is the real backend's, called on the real backend (its state stays in one place)
   return new Proxy(ops, {
@@ -71,99 +75,4 @@ export function freezeHook(trainer: Trainer): () => void {
       model.param(t).set(saved[i]);
     });
   };
-}
-
-// softmax(q·kᵀ·scale) over ALL positions s of the sequence (the bug), q [N, H, D], k/v [N, KV, D]
-function fullAttentionForward(
-  q: Buf,
-  k: Buf,
-  v: Buf,
-  att: Buf,
-  out: Buf,
-  B: number,
-  T: number,
-  H: number,
-  KV: number,
-  D: number,
-  scale: number,
-): void {
-  const g = H / KV;
-  for (let b = 0; b < B; b++)
-    for (let h = 0; h < H; h++) {
-      const kh = Math.floor(h / g);
-      for (let t = 0; t < T; t++) {
-        const qo = ((b * T + t) * H + h) * D;
-        const ao = ((b * H + h) * T + t) * T;
-        let max = -Infinity;
-        for (let s = 0; s < T; s++) {
-          const ko = ((b * T + s) * KV + kh) * D;
-          let dot = 0;
-          for (let d = 0; d < D; d++) dot += q[qo + d] * k[ko + d];
-          att[ao + s] = dot * scale;
-          if (att[ao + s] > max) max = att[ao + s];
-        }
-        let sum = 0;
-        for (let s = 0; s < T; s++) {
-          const e = Math.exp(att[ao + s] - max);
-          att[ao + s] = e;
-          sum += e;
-        }
-        for (let s = 0; s < T; s++) att[ao + s] /= sum;
-        for (let d = 0; d < D; d++) {
-          let acc = 0;
-          for (let s = 0; s < T; s++) acc += att[ao + s] * v[((b * T + s) * KV + kh) * D + d];
-          out[qo + d] = acc;
-        }
-      }
-    }
-}
-
-function fullAttentionBackward(
-  q: Buf,
-  k: Buf,
-  v: Buf,
-  att: Buf,
-  dout: Buf,
-  dq: Buf,
-  dk: Buf,
-  dv: Buf,
-  B: number,
-  T: number,
-  H: number,
-  KV: number,
-  D: number,
-  scale: number,
-): void {
-  const g = H / KV;
-  dq.fill(0, 0, B * T * H * D);
-  dk.fill(0, 0, B * T * KV * D);
-  dv.fill(0, 0, B * T * KV * D);
-  const datt = new Float64Array(T);
-  for (let b = 0; b < B; b++)
-    for (let h = 0; h < H; h++) {
-      const kh = Math.floor(h / g);
-      for (let t = 0; t < T; t++) {
-        const qo = ((b * T + t) * H + h) * D;
-        const ao = ((b * H + h) * T + t) * T;
-        let dot = 0;
-        for (let s = 0; s < T; s++) {
-          const vo = ((b * T + s) * KV + kh) * D;
-          let x = 0;
-          for (let d = 0; d < D; d++) {
-            x += dout[qo + d] * v[vo + d];
-            dv[vo + d] += att[ao + s] * dout[qo + d];
-          }
-          datt[s] = x;
-          dot += att[ao + s] * x;
-        }
-        for (let s = 0; s < T; s++) {
-          const ds = att[ao + s] * (datt[s] - dot) * scale;
-          const ko = ((b * T + s) * KV + kh) * D;
-          for (let d = 0; d < D; d++) {
-            dq[qo + d] += ds * k[ko + d];
-            dk[ko + d] += ds * q[qo + d];
-          }
-        }
-      }
-    }
 }

@@ -5,6 +5,8 @@ import type { Buf } from "../ops.js";
  *   att[b,h,t,s] = softmax_s≤t(scale · q[b,t,h]·k[b,s,kv])   (0 for s > t)
  *   out[b,t,h]   = Σ_s att[b,h,t,s] · v[b,s,kv]
  * q [B·T, H, D], k, v [B·T, KV, D], att [B, H, T, T], out [B·T, H, D].
+ * `causal = false` drops the mask (every position sees the whole sequence): only for reproducing that bug
+ * (src/protocols/faults.ts); the model always calls it causal.
  */
 export function attentionForward(
   q: Buf,
@@ -18,6 +20,7 @@ export function attentionForward(
   KV: number,
   D: number,
   scale: number,
+  causal = true,
 ): void {
   const group = H / KV;
   const row = new Float64Array(T);
@@ -28,8 +31,9 @@ export function attentionForward(
       const a0 = (b * H + h) * T * T;
       for (let t = 0; t < T; t++) {
         const qo = ((b * T + t) * H + h) * D;
+        const last = causal ? t : T - 1;
         let max = Number.NEGATIVE_INFINITY;
-        for (let s = 0; s <= t; s++) {
+        for (let s = 0; s <= last; s++) {
           const ko = ((b * T + s) * KV + kv) * D;
           let dot = 0;
           for (let d = 0; d < D; d++) dot += q[qo + d] * k[ko + d];
@@ -37,20 +41,20 @@ export function attentionForward(
           if (row[s] > max) max = row[s];
         }
         let sum = 0;
-        for (let s = 0; s <= t; s++) {
+        for (let s = 0; s <= last; s++) {
           row[s] = Math.exp(row[s] - max);
           sum += row[s];
         }
         const ar = a0 + t * T;
         acc.fill(0);
-        for (let s = 0; s <= t; s++) {
+        for (let s = 0; s <= last; s++) {
           const p = row[s] / sum;
           att[ar + s] = p;
           const pv = att[ar + s]; // the stored (rounded) probability, so out matches att · v exactly
           const vo = ((b * T + s) * KV + kv) * D;
           for (let d = 0; d < D; d++) acc[d] += pv * v[vo + d];
         }
-        for (let s = t + 1; s < T; s++) att[ar + s] = 0;
+        for (let s = last + 1; s < T; s++) att[ar + s] = 0;
         for (let d = 0; d < D; d++) out[qo + d] = acc[d];
       }
     }
@@ -61,7 +65,7 @@ export function attentionForward(
  * Backward of attentionForward, from the saved probabilities:
  *   dv[s] += Σ_t att[t,s]·dout[t];  datt[t,s] = dout[t]·v[s];  dz = att·(datt − Σ_s att·datt)
  *   dq[t] = scale · Σ_s dz[t,s]·k[s];  dk[s] += scale · Σ_t dz[t,s]·q[t]
- * dq, dk, dv are overwritten (several query heads add into one kv head).
+ * dq, dk, dv are overwritten (several query heads add into one kv head). `causal` as in attentionForward.
  */
 export function attentionBackward(
   q: Buf,
@@ -78,6 +82,7 @@ export function attentionBackward(
   KV: number,
   D: number,
   scale: number,
+  causal = true,
 ): void {
   const group = H / KV;
   dk.fill(0, 0, B * T * KV * D);
@@ -94,8 +99,9 @@ export function attentionBackward(
       for (let t = 0; t < T; t++) {
         const qo = ((b * T + t) * H + h) * D;
         const ar = a0 + t * T;
+        const last = causal ? t : T - 1;
         let dot = 0;
-        for (let s = 0; s <= t; s++) {
+        for (let s = 0; s <= last; s++) {
           const vo = ((b * T + s) * KV + kv) * D;
           const p = att[ar + s];
           let da = 0;
@@ -107,7 +113,7 @@ export function attentionBackward(
           dot += p * da;
         }
         acc.fill(0);
-        for (let s = 0; s <= t; s++) {
+        for (let s = 0; s <= last; s++) {
           const g = att[ar + s] * (dz[s] - dot) * scale;
           const ko = ((b * T + s) * KV + kv) * D;
           for (let d = 0; d < D; d++) {
