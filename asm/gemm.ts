@@ -13,6 +13,9 @@ import { initConstants, V } from "./simd";
 // registers and TurboFan issues a block's loads before its (pure) FMAs, so five broadcast loads per k would need
 // 10 + 2 + 5 registers and spill; instead rows 0–3 come in as one vector and are broadcast with in-register
 // shuffles (pure, scheduled next to their FMAs): 10 accumulators + 2 B + A + 1 broadcast = 14.
+// Measured (2026-11-29, interleaved A/B on one core): alone on L1-resident data 4×8 peaks higher (50.4 vs 46.9
+// GFLOP/s), but in the whole sgemm the best runs tie (~42) and 5×8 is 5–17% faster in the median, because it
+// keeps its speed when the core is shared with another process.
 
 /** Rows of the micro-tile (and of the units a parallel sgemm splits M into). */
 export const MR: i32 = 5;
