@@ -50,6 +50,19 @@ export function diagnoseRun(run: Run, opts: DiagnoseOptions = {}): RunDiagnosis 
   return { analysis: a, findings, observations, hypotheses };
 }
 
+/**
+ * The same diagnosis with more evidence from outside the logs (a corpus audit, an experiment): the findings stay,
+ * the observations grow, and the causes are ranked again.
+ */
+export function withObservations(
+  d: RunDiagnosis,
+  extra: Observation[],
+  available: (command: string) => boolean = () => false,
+): RunDiagnosis {
+  const observations = [...d.observations, ...extra];
+  return { ...d, observations, hypotheses: rankHypotheses(d.analysis, d.findings, observations, available) };
+}
+
 export function diagnoseRuns(runs: Run[], opts: DiagnoseOptions = {}): RunDiagnosis[] {
   return runs.map((r) => diagnoseRun(r, opts));
 }

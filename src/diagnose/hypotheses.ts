@@ -58,6 +58,9 @@ const AGAINST: Record<string, Partial<Record<Cause, number>>> = {
 
 const SEVERITY_WEIGHT = { critical: 1, warning: 0.85, info: 0.6 } as const;
 
+/** The rule name of the observation a corpus audit adds to a run's evidence (see `auditObservation`). */
+export const CORPUS_AUDIT_RULE = "corpus-audit";
+
 /** A prior so that a cause with no evidence is not ranked as if it had some. */
 const PRIOR = 0.05;
 
@@ -116,7 +119,7 @@ export function rankHypotheses(
       confidence: Math.round(confidence * 100) / 100,
       evidence_for: forText,
       evidence_against: againstText,
-      next: nextStep(cause, a, findings, available),
+      next: nextStep(cause, a, findings, observations, available),
       run: a.id,
     });
   }
@@ -148,6 +151,7 @@ function nextStep(
   cause: Cause,
   a: RunAnalysis,
   findings: Finding[],
+  observations: Observation[],
   available: (command: string) => boolean,
 ): NextStep {
   const mk = (name: string, args: string, why: string): NextStep => ({
@@ -158,7 +162,14 @@ function nextStep(
   const data = dataArg(a);
   switch (cause) {
     case "data-quality":
-      if (has(findings, "memorization") || has(findings, "epoch-drops") || has(findings, "overfit"))
+      // once the corpus has been audited, the open question is whether its noise costs loss: the ladder's
+      // raw-against-selected rungs answer it
+      if (
+        has(findings, "memorization") ||
+        has(findings, "epoch-drops") ||
+        has(findings, "overfit") ||
+        observations.some((o) => o.rule === CORPUS_AUDIT_RULE)
+      )
         return mk(
           "ladder",
           `--data ${data}`,

@@ -33,6 +33,7 @@ export function doctorMarkdown(r: DoctorResult, ds: RunDiagnosis[]): string {
   L.push(`- overfit test: ${r.overfit ? `${r.overfit.verdict} (${r.overfit.run_dir})` : "skipped"}`);
   for (const e of r.experiments) L.push(`- ${e.protocol}: ${e.result.run_dir} — because ${e.why}`);
   for (const s of r.skipped) L.push(`- skipped ${s.what}: ${s.why}`);
+  for (const s of r.handed_back ?? []) L.push(`- not run here: ${s.what} (\`${s.command}\`): ${s.why}`);
   L.push(`- total time ${Math.round(r.seconds)} s`, "");
   for (const d of ds) {
     L.push(
@@ -123,6 +124,7 @@ ${of.causes.length ? html`<h3>Likely causes</h3><ul>${of.causes.map((c) => html`
 ${r.answer.next.length ? html`<p><b>Next:</b></p><ol>${r.answer.next.map((n) => html`<li>${n}</li>`)}</ol>` : ""}</div>
 <h2>What the evidence says</h2><ul>${r.answer.causes.map((c) => html`<li>${c}</li>`)}</ul>
 ${r.skipped.length ? html`<p class="muted">Skipped: ${r.skipped.map((s) => `${s.what} (${s.why})`).join("; ")}</p>` : ""}
+${r.handed_back?.length ? html`<h2>Experiments to run at your scale</h2><ul>${r.handed_back.map((s) => html`<li><code>${s.command}</code> — ${s.what}: ${s.why}</li>`)}</ul>` : ""}
 <div class="controls">${logXSwitch()}</div>
 ${sections.map((s) => s.body)}
 ${audit}

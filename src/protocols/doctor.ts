@@ -1,34 +1,28 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { auditCorpus } from "../data/audit/audit.js";
 import type { AuditSummary } from "../data/audit/summary.js";
-import { diagnoseRuns, diagnosisJson, type RunDiagnosis } from "../diagnose/diagnose.js";
-import type { DiagnosisJson, Hypothesis } from "../diagnose/types.js";
-import { createOps } from "../engine/backend.js";
+import { diagnoseRuns, diagnosisJson, type RunDiagnosis, withObservations } from "../diagnose/diagnose.js";
+import type { DiagnosisJson, Hypothesis, Observation } from "../diagnose/types.js";
 import { parseQwen2Config, type Qwen2Config } from "../engine/config.js";
 import { ingestPaths } from "../logs/ingest.js";
 import { newRunId } from "../runs/root.js";
 import { RunWriter } from "../runs/rundir.js";
-import { latestCheckpoint } from "../train/checkpoint.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
-import { type CapacityResult, runCapacity } from "./capacity.js";
-import { type CooldownResult, runCooldown } from "./cooldown.js";
+import {
+  auditObservation,
+  CAUSE_TEXT,
+  type DoctorProtocol,
+  type PlanSkip,
+  planDoctorExperiments,
+} from "./doctor-evidence.js";
 import { doctorHtml, doctorMarkdown } from "./doctor-report.js";
 import { type LadderResult, ladderSizes, runLadder } from "./ladder.js";
-import { type LrSweepResult, logGrid, runLrSweep } from "./lr-sweep.js";
 import { OPTIMIZER_GRIDS, type OptimizerResult, runOptimizerProbe } from "./optimizer.js";
 import { DEFAULT_OVERFIT, type OverfitResult, resumeOverfit, runOverfit } from "./overfit.js";
 import type { Session } from "./session.js";
-import {
-  createParent,
-  pointConfig,
-  runPoints,
-  type SweepCommon,
-  sweepModel,
-  sweepSamples,
-  tokenizeSweep,
-} from "./sweep.js";
+import type { SweepCommon } from "./sweep.js";
 
 /**
  * `plateau doctor`: the whole method in one command, answering "why is my loss stuck, and what do I do next".
@@ -53,6 +47,10 @@ export interface DoctorSettings {
   /** Experiments to run after the overfit test, and their budget. */
   experiments: number;
   experimentTokens: number;
+  /** Held-out validation documents of the experiments (default 60). */
+  heldOut?: number;
+  /** Seconds the experiments may take together (estimated from the overfit test's speed); 0: no limit. */
+  experimentSeconds?: number;
   seqLen: number;
   threads?: number;
   backend?: "wasm" | "ref";
@@ -61,26 +59,25 @@ export interface DoctorSettings {
 }
 
 export type ExperimentResult =
-  | { protocol: "lr-sweep"; why: string; result: LrSweepResult }
   | { protocol: "ladder"; why: string; result: LadderResult }
-  | { protocol: "capacity"; why: string; result: CapacityResult }
-  | { protocol: "optimizer"; why: string; result: OptimizerResult }
-  | { protocol: "cooldown"; why: string; result: CooldownResult };
+  | { protocol: "optimizer"; why: string; result: OptimizerResult };
 
 export interface DoctorResult {
   question: string;
   run_dir: string;
+  /** The corpus examined (--data). */
+  data: string[];
   answer: { summary: string; causes: string[]; next: string[] };
   diagnosis?: DiagnosisJson;
   audit?: Pick<AuditSummary, "totals" | "noise" | "duplicates" | "languages"> & { report: string };
   overfit?: OverfitResult;
   experiments: ExperimentResult[];
   skipped: { what: string; why: string }[];
+  /** Experiments the ranking calls for that a proxy cannot settle: why, and the command to run them. */
+  handed_back: PlanSkip[];
   seconds: number;
   interrupted: boolean;
 }
-
-const EXPERIMENTS = new Set(["lr-sweep", "ladder", "capacity", "optimizer", "cooldown"]);
 
 /** Causes that are bugs in the pipeline (as opposed to settings of the overfit test itself, like its LR). */
 const BUGS = new Set([
@@ -96,9 +93,30 @@ function confirmedBugs(of: OverfitResult | undefined) {
   return of?.verdict === "fail" ? of.causes.filter((c) => c.status === "confirmed" && BUGS.has(c.cause)) : [];
 }
 
+/** The settings a doctor directory keeps, so `--resume DIR` repeats the same steps. */
+const SETTINGS_FILE = "doctor-settings.json";
+type StoredSettings = Omit<DoctorSettings, "available">;
+
+function storedSettings(s: DoctorSettings): StoredSettings {
+  const { available: _, ...rest } = s;
+  return rest;
+}
+
+/** The settings of an interrupted doctor run, for `--resume DIR`. */
+export function storedDoctorSettings(dir: string): StoredSettings {
+  const f = join(dir, SETTINGS_FILE);
+  if (!existsSync(f))
+    throw new UserError("not a plateau doctor directory (no doctor-settings.json)", { file: dir });
+  return JSON.parse(readFileSync(f, "utf8")) as StoredSettings;
+}
+
+/**
+ * `where.resume`: continue the doctor run in that directory — the audit's summary is reused, the overfit test
+ * and each experiment resume from their own checkpoints, finished experiments are read back.
+ */
 export async function runDoctor(
   settings: DoctorSettings,
-  where: { runsDir: string; out?: string },
+  where: { runsDir: string; out?: string; resume?: string },
   session: Session,
 ): Promise<DoctorResult> {
   const t0 = performance.now();
@@ -106,19 +124,20 @@ export async function runDoctor(
     throw new UserError("give the run's logs with --run, the corpus with --data, or both", {
       field: "--run",
     });
-  const dir = where.out ?? join(where.runsDir, newRunId("doctor"));
+  const dir = where.resume ?? where.out ?? join(where.runsDir, newRunId("doctor"));
   mkdirSync(dir, { recursive: true });
-  const parent = RunWriter.create(dir, {
-    id: dir.split("/").pop() ?? "doctor",
-    name: "doctor",
-    protocol: "doctor",
-  });
+  const parent = where.resume
+    ? RunWriter.resume(dir, 0)
+    : RunWriter.create(dir, { id: basename(dir), name: "doctor", protocol: "doctor" });
+  if (!where.resume) writeJsonAtomic(join(dir, SETTINGS_FILE), storedSettings(settings));
   const out: DoctorResult = {
     question: "Why is my loss stuck, and what do I do next?",
     run_dir: dir,
+    data: settings.data,
     answer: { summary: "", causes: [], next: [] },
     experiments: [],
     skipped: [],
+    handed_back: [],
     seconds: 0,
     interrupted: false,
   };
@@ -139,17 +158,25 @@ export async function runDoctor(
     model ??= modelFromFacts(ing.runs[0]?.manifest.facts.model?.config);
   } else out.skipped.push({ what: "diagnosis", why: "no --run logs given" });
 
-  // 2. audit
+  // 2. audit (its result joins the logs' evidence, and the causes are ranked again)
+  let auditObs: Observation | undefined;
   if (settings.data.length) {
     session.log(`2/4 auditing ${settings.data.join(", ")}`);
     const auditDir = join(dir, "audit");
-    const bar = session.progress({ label: "audit", unit: "bytes" });
-    const { summary } = await auditCorpus(settings.data, {
-      field: settings.field,
-      out: auditDir,
-      onProgress: (b, t) => bar.update(b, `of ${t} bytes`),
-    });
-    bar.finish();
+    const stored = join(auditDir, "summary.json");
+    let summary: AuditSummary;
+    if (where.resume && existsSync(stored)) summary = JSON.parse(readFileSync(stored, "utf8"));
+    else {
+      const bar = session.progress({ label: "audit", unit: "bytes" });
+      summary = (
+        await auditCorpus(settings.data, {
+          field: settings.field,
+          out: auditDir,
+          onProgress: (b, t) => bar.update(b, `of ${t} bytes`),
+        })
+      ).summary;
+      bar.finish();
+    }
     out.audit = {
       totals: summary.totals,
       noise: summary.noise,
@@ -157,50 +184,68 @@ export async function runDoctor(
       languages: summary.languages,
       report: join(auditDir, "report.md"),
     };
+    auditObs = auditObservation(summary);
+    if (diagnoses.length) {
+      diagnoses = diagnoses.map((d) => withObservations(d, [auditObs as Observation], settings.available));
+      out.diagnosis = diagnosisJson(diagnoses);
+    }
     const t = summary.totals;
     session.log(
       `    ${t.docs} documents, ${t.flagged} flagged (${((100 * t.flagged) / Math.max(1, t.docs)).toFixed(1)}%): ${noiseLine(summary)}`,
     );
+    if (diagnoses.length)
+      session.log(
+        `    with the audit as evidence: ${rankedCauses(diagnoses, auditObs)
+          .slice(0, 3)
+          .map((h) => `${h.cause} (${h.confidence.toFixed(2)})`)
+          .join(", ")}`,
+      );
   } else out.skipped.push({ what: "audit, overfit test and experiments", why: "no --data corpus given" });
 
   // 3. overfit test
   if (settings.data.length && !session.stopRequested()) {
     session.log(`3/4 overfit test: ${settings.overfit.n} best samples × ${settings.overfit.epochs} epochs`);
     const ofDir = join(dir, "overfit");
-    out.overfit = existsSync(join(ofDir, "run.json"))
-      ? await resumeOverfit(ofDir, session)
-      : await runOverfit(
-          {
-            ...DEFAULT_OVERFIT,
-            data: settings.data,
-            field: settings.field,
-            model,
-            n: settings.overfit.n,
-            epochs: settings.overfit.epochs,
-            seqLen: settings.overfit.seqLen,
-            threads: settings.threads,
-            backend: settings.backend,
-          },
-          { runsDir: dir, out: ofDir },
-          session,
-        );
+    const finished = join(ofDir, "result.json");
+    out.overfit = existsSync(finished)
+      ? (JSON.parse(readFileSync(finished, "utf8")) as OverfitResult)
+      : existsSync(join(ofDir, "run.json"))
+        ? await resumeOverfit(ofDir, session)
+        : await runOverfit(
+            {
+              ...DEFAULT_OVERFIT,
+              data: settings.data,
+              field: settings.field,
+              model,
+              n: settings.overfit.n,
+              epochs: settings.overfit.epochs,
+              seqLen: settings.overfit.seqLen,
+              threads: settings.threads,
+              backend: settings.backend,
+            },
+            { runsDir: dir, out: ofDir },
+            session,
+          );
     session.log(
       `    verdict: ${out.overfit.verdict.toUpperCase()} (loss ${out.overfit.initial_loss.toFixed(3)} → ${out.overfit.final_loss.toFixed(3)}, memorisation ${(100 * out.overfit.memorization).toFixed(0)}%)`,
     );
   }
 
-  // 4. the experiments the ranked causes call for
+  // 4. the experiments the ranked causes call for (only those a proxy can settle; the others become commands)
   const pipelineBroken = confirmedBugs(out.overfit).length > 0;
+  const ranked = rankedCauses(diagnoses, out.audit ? auditObs : undefined, settings.data);
+  const plan = planDoctorExperiments(ranked, settings.experiments, experimentBudget(settings, out.overfit));
+  out.handed_back = plan.skipped.map((x) => ({ ...x, command: withData(x.command, settings.data) }));
   if (settings.data.length && !pipelineBroken && !session.stopRequested()) {
-    const plan = planExperiments(out.diagnosis?.hypotheses ?? [], settings.experiments);
     session.log(
-      `4/4 experiments: ${plan.length ? plan.map((p) => p.protocol).join(", ") : "none called for"}`,
+      `4/4 experiments: ${plan.run.length ? plan.run.map((p) => p.protocol).join(", ") : "none a proxy can settle"}`,
     );
+    for (const s of out.handed_back) session.log(`    not run here: ${s.what} — ${s.command}`);
     const common: SweepCommon = {
       data: settings.data,
       field: settings.field,
       n: 400,
-      heldOut: 60,
+      heldOut: settings.heldOut ?? 60,
       model,
       seqLen: settings.seqLen,
       batch: 4,
@@ -210,77 +255,37 @@ export async function runDoctor(
       threads: settings.threads,
       backend: settings.backend,
     };
-    const lrFacts = out.diagnosis?.runs[0]?.facts as { lr?: { peak?: number } } | undefined;
-    for (const p of plan) {
+    for (const p of plan.run) {
       if (session.stopRequested()) break;
-      const w = { runsDir: dir, out: join(dir, p.protocol) };
-      if (existsSync(join(w.out, "result.json"))) {
-        out.experiments.push({
-          protocol: p.protocol,
-          why: p.why,
-          result: JSON.parse(readFileSync(join(w.out, "result.json"), "utf8")),
-        } as ExperimentResult);
-        continue;
-      }
-      switch (p.protocol) {
-        case "lr-sweep":
-          out.experiments.push({
-            protocol: "lr-sweep",
-            why: p.why,
-            result: await runLrSweep(
-              { ...common, lrs: logGrid(3e-4, 1e-2, 4), currentLr: lrFacts?.lr?.peak },
-              w,
-              session,
-            ),
-          });
-          break;
-        case "ladder":
-          out.experiments.push({
-            protocol: "ladder",
-            why: p.why,
-            result: await runLadder(
-              { ...common, sizes: ladderSizes(50, 200), lr: 2e-3, patience: 3 },
-              w,
-              session,
-            ),
-          });
-          break;
-        case "capacity":
-          out.experiments.push({
-            protocol: "capacity",
-            why: p.why,
-            result: await runCapacity({ ...common, lr: 2e-3, widths: [0.5, 1] }, w, session),
-          });
-          break;
-        case "optimizer":
-          out.experiments.push({
-            protocol: "optimizer",
-            why: p.why,
-            result: await runOptimizerProbe(
-              {
-                ...common,
-                grids: {
-                  adamw: OPTIMIZER_GRIDS.adamw.slice(1),
-                  sgd: OPTIMIZER_GRIDS.sgd.slice(1),
-                  lion: OPTIMIZER_GRIDS.lion.slice(1),
-                },
-              },
-              w,
-              session,
-            ),
-          });
-          break;
-        case "cooldown": {
-          const r = await proxyCooldown(common, dir, session);
-          if (r)
-            out.experiments.push({
-              protocol: "cooldown",
-              why: `${p.why} (no checkpoint with weights was given, so the probe runs on a proxy trained at constant LR on the same data)`,
-              result: r,
-            });
-          break;
+      const at = { runsDir: dir, out: join(dir, p.protocol) };
+      const done = join(at.out, "result.json");
+      if (existsSync(done)) {
+        const result = JSON.parse(readFileSync(done, "utf8"));
+        if (result.status === "completed") {
+          out.experiments.push({ protocol: p.protocol, why: p.why, result } as ExperimentResult);
+          continue;
         }
       }
+      const w = existsSync(join(at.out, "run.json")) ? { ...at, resume: at.out } : at;
+      if (p.protocol === "ladder")
+        out.experiments.push({
+          protocol: "ladder",
+          why: p.why,
+          result: await runLadder({ ...common, sizes: LADDER_SIZES, lr: 2e-3, patience: 3 }, w, session),
+        });
+      else
+        out.experiments.push({
+          protocol: "optimizer",
+          why: p.why,
+          result: await runOptimizerProbe(
+            {
+              ...common,
+              grids: DOCTOR_OPTIMIZER_GRIDS,
+            },
+            w,
+            session,
+          ),
+        });
       const last = out.experiments[out.experiments.length - 1];
       if (last) session.log(`    ${last.protocol}: ${last.result.conclusion}`);
     }
@@ -290,7 +295,7 @@ export async function runDoctor(
       why: "the overfit test found a pipeline bug: fix it first, every other experiment would measure the bug",
     });
 
-  out.answer = answer(out, diagnoses);
+  out.answer = answer(out, diagnoses, ranked, auditObs);
   out.seconds = (performance.now() - t0) / 1000;
   out.interrupted = session.stopRequested();
   writeJsonAtomic(join(dir, "doctor.json"), out);
@@ -301,68 +306,30 @@ export async function runDoctor(
   return out;
 }
 
-/** The experiments the ranked causes call for, most likely first, each once. */
-export function planExperiments(
-  hs: Hypothesis[],
-  max: number,
-): { protocol: ExperimentResult["protocol"]; why: string }[] {
-  const out: { protocol: ExperimentResult["protocol"]; why: string }[] = [];
-  for (const h of hs) {
-    if (out.length >= max || h.confidence < 0.2) break;
-    const name = h.next.command.split(/\s+/)[1];
-    if (EXPERIMENTS.has(name) && !out.some((p) => p.protocol === name))
-      out.push({
-        protocol: name as ExperimentResult["protocol"],
-        why: `${h.cause} (${h.confidence.toFixed(2)}): ${h.next.why}`,
-      });
-  }
-  return out;
-}
+/** Training runs each doctor experiment makes (ladder: raw and selected per rung; optimizer: two LRs each). */
+const LADDER_SIZES = ladderSizes(50, 200);
+const DOCTOR_OPTIMIZER_GRIDS = {
+  adamw: OPTIMIZER_GRIDS.adamw.slice(1),
+  sgd: OPTIMIZER_GRIDS.sgd.slice(1),
+  lion: OPTIMIZER_GRIDS.lion.slice(1),
+};
+const RUNS: Record<DoctorProtocol, number> = {
+  ladder: 2 * LADDER_SIZES.length,
+  optimizer: Object.values(DOCTOR_OPTIMIZER_GRIDS).reduce((n, g) => n + g.length, 0),
+};
+/** Evaluation and selection on top of the training tokens (measured on the demo: ~20%). */
+const EXPERIMENT_OVERHEAD = 1.2;
 
-/** A proxy trained at constant LR on the data, then the cooldown probe from its checkpoint. */
-async function proxyCooldown(
-  common: SweepCommon,
-  dir: string,
-  session: Session,
-): Promise<CooldownResult | undefined> {
-  const baseDir = join(dir, "cooldown-base");
-  const parent = createParent(dir, "cooldown-base", common.data[0], common, baseDir);
-  const texts = await sweepSamples(common, parent.dir, session);
-  const data = tokenizeSweep(common, texts);
-  const ops = await createOps({ backend: common.backend, threads: common.threads });
-  let ck: string | undefined;
-  const lr = 2e-3;
-  const steps = Math.max(1, Math.round((2 * common.tokens) / (common.batch * common.seqLen)));
-  try {
-    const model = sweepModel(common, data.tok);
-    await runPoints(
-      parent,
-      [{ key: "constant", label: "constant-LR base", config: pointConfig(common, model, lr, steps) }],
-      data,
-      ops,
-      session,
-    );
-    ck = latestCheckpoint(join(parent.dir, "constant", "checkpoints"));
-  } finally {
-    ops.dispose();
-    parent.run.finish("completed");
-  }
-  if (!ck) return undefined;
-  const r = await runCooldown(
-    {
-      ...common,
-      checkpoint: ck,
-      lr,
-      steps: Math.max(10, Math.round(common.tokens / (common.batch * common.seqLen))),
-      decay: "linear",
-    },
-    { runsDir: dir, out: join(dir, "cooldown") },
-    session,
-  );
-  // the base is a short proxy run, not the user's plateau: say so wherever the conclusion is quoted
+/** The experiment budget, each experiment priced at the overfit test's training speed (the same proxy). */
+function experimentBudget(
+  s: DoctorSettings,
+  of: OverfitResult | undefined,
+): { seconds: number; cost: (p: DoctorProtocol) => number } | undefined {
+  const tps = of?.training.tokens_per_s;
+  if (!s.experimentSeconds || !tps) return undefined;
   return {
-    ...r,
-    conclusion: `on a proxy trained ${steps} steps at constant LR on the same data (not your checkpoint): ${r.conclusion}`,
+    seconds: s.experimentSeconds,
+    cost: (p) => (RUNS[p] * s.experimentTokens * EXPERIMENT_OVERHEAD) / tps,
   };
 }
 
@@ -386,15 +353,59 @@ function noiseLine(s: AuditSummary): string {
     .join(", ");
 }
 
-/** The answer: what the evidence of every step says, in order of weight. */
-function answer(r: DoctorResult, ds: RunDiagnosis[]): DoctorResult["answer"] {
+/**
+ * The causes ranked over every run's logs and the audit; without logs, the audit alone speaks for or against
+ * data quality (same noisy-OR as the diagnosis: prior 0.05, one observation).
+ */
+export function rankedCauses(
+  ds: RunDiagnosis[],
+  audit: Observation | undefined,
+  data: string[] = [],
+): Hypothesis[] {
+  const hs = ds.flatMap((d) => d.hypotheses).sort((a, b) => b.confidence - a.confidence);
+  if (hs.length || !audit?.supports) return hs;
+  return [
+    {
+      cause: "data-quality",
+      confidence: Math.round((1 - 0.95 * (1 - audit.weight)) * 100) / 100,
+      evidence_for: [audit.text],
+      evidence_against: [],
+      next: {
+        command: withData("plateau ladder --data <DATA>", data),
+        why: "train on growing slices of raw and of selected data against one held-out set: the gap is what the noise costs",
+        available: true,
+      },
+      run: "corpus",
+    },
+  ];
+}
+
+/** A hypothesis's command with the corpus filled in where the logs did not name it. */
+function withData(cmd: string, data: string[]): string {
+  if (!data.length || !cmd.includes("<DATA>")) return cmd;
+  return cmd.replace(
+    "<DATA>",
+    data.map((p) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replaceAll("'", "'\\''")}'`)).join(" "),
+  );
+}
+
+/** The commands the doctor itself has just run: not worth recommending again. */
+const DONE_BY_DOCTOR = new Set(["audit", "doctor", "overfit"]);
+
+/** The answer: what the evidence of every step says, in order of weight, and what to run next. */
+function answer(
+  r: DoctorResult,
+  ds: RunDiagnosis[],
+  ranked: Hypothesis[],
+  audit: Observation | undefined,
+): DoctorResult["answer"] {
   const causes: string[] = [];
   const next: string[] = [];
   const of = r.overfit;
+  const bugs = confirmedBugs(of);
   if (of?.verdict === "fail") {
-    const confirmed = confirmedBugs(of);
-    if (confirmed.length) {
-      for (const c of confirmed) causes.push(`pipeline bug — ${c.description} (${c.evidence[0]})`);
+    if (bugs.length) {
+      for (const c of bugs) causes.push(`pipeline bug — ${c.description} (${c.evidence[0]})`);
       next.push("fix the pipeline bug, then rerun `plateau overfit` until it passes");
     } else {
       const other = of.causes
@@ -407,28 +418,63 @@ function answer(r: DoctorResult, ds: RunDiagnosis[]): DoctorResult["answer"] {
         `rerun \`plateau overfit --resume ${of.run_dir}\` with more epochs, or inspect ${of.run_dir}/report.md`,
       );
     }
-  }
-  for (const d of ds) {
+  } else if (of)
+    causes.push(
+      `overfit test passed: loss ${of.initial_loss.toFixed(2)} → ${of.final_loss.toFixed(3)} on the ${of.data.samples} best samples${of.model.proxy ? " (proxy model)" : ""}, ${(100 * of.memorization).toFixed(0)}% of their continuations reproduced — the pipeline (labels, mask, optimizer, tokenizer) can learn`,
+    );
+  for (const d of ds)
     for (const f of d.findings
       .filter((x) => x.severity === "critical" || x.severity === "warning")
       .slice(0, 4))
       causes.push(`${f.rule}: ${f.evidence.summary}`);
-  }
+  if (audit) causes.push(audit.text);
   for (const e of r.experiments) causes.push(`${e.protocol}: ${e.result.conclusion}`);
-  const top = ds.flatMap((d) => d.hypotheses).sort((a, b) => b.confidence - a.confidence);
-  for (const h of top.slice(0, 2)) next.push(`${h.next.command} — ${h.next.why}`);
-  if (r.audit && r.audit.totals.flagged / Math.max(1, r.audit.totals.docs) > 0.2)
-    next.push(
-      `clean the corpus: ${r.audit.totals.flagged} of ${r.audit.totals.docs} documents are flagged (see ${r.audit.report}); \`plateau select\` keeps the best`,
+
+  if (!bugs.length) {
+    const flagged = r.audit ? r.audit.totals.flagged / Math.max(1, r.audit.totals.docs) : 0;
+    const ladder = r.experiments.find((e) => e.protocol === "ladder")?.result as LadderResult | undefined;
+    const penalties = (ladder?.rungs ?? []).flatMap((g) =>
+      g.noise_penalty === undefined ? [] : [g.noise_penalty],
     );
+    const penalty = penalties.length ? penalties.reduce((x, y) => x + y, 0) / penalties.length : undefined;
+    const clean = r.audit
+      ? `clean the corpus: ${r.audit.totals.flagged} of ${r.audit.totals.docs} documents are flagged (see ${r.audit.report})${penalty !== undefined && penalty > 0 ? ` and raw data cost ${penalty.toFixed(3)} nats of validation loss against selected data in the ladder` : ""}; \`plateau select\` keeps the best`
+      : undefined;
+    const push = (line: string) => {
+      if (!next.includes(line)) next.push(line);
+    };
+    for (const h of ranked.slice(0, 3)) {
+      if (h.confidence < 0.2) break;
+      const name = h.next.command.split(/\s+/)[1];
+      if (h.cause === "data-quality" && clean && (flagged > 0.2 || (penalty ?? 0) > 0)) {
+        push(clean);
+        if (ladder) continue;
+      }
+      if (DONE_BY_DOCTOR.has(name) || (name === "ladder" && ladder)) continue;
+      push(`${withData(h.next.command, r.data)} — ${h.next.why}`);
+    }
+    if (clean && flagged > 0.2) push(clean);
+  }
+
   let summary: string;
-  const bugs = confirmedBugs(of);
   if (bugs.length) summary = `Your pipeline has a bug: ${bugs[0].description}. Fix it before anything else.`;
-  else if (top.length)
-    summary = `The pipeline ${of ? (of.verdict === "pass" ? "passes the overfit test" : "did not pass the overfit test") : "was not tested"}; the logs point first to ${top[0].cause.replaceAll("-", " ")} (confidence ${top[0].confidence.toFixed(2)})${r.experiments.length ? `, and the experiments say: ${r.experiments.map((e) => `${e.protocol} — ${e.result.conclusion}`).join("; ")}` : "."}`;
-  else
-    summary = of
-      ? `The overfit test ${of.verdict === "pass" ? "passes: the pipeline can learn" : "fails"}.`
-      : "Nothing to conclude.";
+  else {
+    const parts: string[] = [];
+    parts.push(
+      of
+        ? of.verdict === "pass"
+          ? "The pipeline passes the overfit test, so it can learn."
+          : "The pipeline did not pass the overfit test, and its checks found no bug."
+        : "The pipeline was not tested (no --data).",
+    );
+    const top = ranked.filter((h) => h.confidence >= 0.2).slice(0, 2);
+    if (top.length)
+      parts.push(
+        `The evidence points first to ${CAUSE_TEXT[top[0].cause]} (confidence ${top[0].confidence.toFixed(2)})${top[1] ? `, then ${CAUSE_TEXT[top[1].cause]} (${top[1].confidence.toFixed(2)})` : ""}.`,
+      );
+    for (const e of r.experiments) parts.push(`The ${e.protocol} probe: ${e.result.conclusion}`);
+    if (next.length) parts.push(`Next: ${next[0].split(" — ")[0]}.`);
+    summary = parts.join(" ");
+  }
   return { summary, causes, next };
 }

@@ -3,12 +3,12 @@ import { type Command, Option } from "commander";
 import { writeDemoCorpus } from "../../data/demo/index.js";
 import { writeDemoRunLog } from "../../diagnose/demo.js";
 import { PRESETS } from "../../engine/config.js";
-import { type DoctorResult, runDoctor } from "../../protocols/doctor.js";
+import { type DoctorResult, runDoctor, storedDoctorSettings } from "../../protocols/doctor.js";
 import { interactiveSession } from "../../protocols/session.js";
 import { UserError } from "../../util/errors.js";
 import { paint, say } from "../../util/term.js";
 import { action, type Ctx, examples } from "../context.js";
-import { addEngineOptions, type EngineCliOpts, modelConfigFrom, positiveInt } from "./model.js";
+import { addEngineOptions, type EngineCliOpts, finiteNumber, modelConfigFrom, positiveInt } from "./model.js";
 
 interface DoctorOpts extends EngineCliOpts {
   run?: string[];
@@ -21,8 +21,10 @@ interface DoctorOpts extends EngineCliOpts {
   seq: number;
   experiments: number;
   tokens: number;
+  experimentMinutes: number;
   out?: string;
   demo?: boolean;
+  resume?: string;
 }
 
 export function register(program: Command): void {
@@ -52,12 +54,22 @@ export function register(program: Command): void {
     .addOption(
       new Option("--tokens <n>", "training tokens per experiment run").argParser(positiveInt).default(25_000),
     )
+    .addOption(
+      new Option(
+        "--experiment-minutes <m>",
+        "time the experiments may take together, estimated from the overfit test's speed (0: no limit); one that does not fit is listed as a command to run",
+      )
+        .argParser(finiteNumber)
+        .default(2),
+    )
     .option("--out <dir>", "doctor directory (default: a new one in the runs root)")
+    .option("--resume <dir>", "continue an interrupted doctor run in DIR with the settings it started with")
     .option("--demo", "write the demo corpus and the demo run log (a stalled 1.1B run) and examine them");
   examples(addEngineOptions(cmd), [
     "plateau doctor --demo",
     "plateau doctor --run outputs-pt-qwen-v1 --data data/pretrain",
     "plateau doctor --run logs/ --data corpus.jsonl --experiments 3 --json",
+    "plateau doctor --resume runs/20261129-075528-doctor-1c74",
   ]).action(
     action((ctx, o: DoctorOpts) =>
       doctorCommand(ctx, o, (name) => program.commands.some((c) => c.name() === name)),
@@ -70,6 +82,7 @@ async function doctorCommand(
   o: DoctorOpts,
   available: (command: string) => boolean,
 ): Promise<number> {
+  if (o.resume) return resumeDoctor(ctx, o.resume, available);
   let run = o.run ?? [];
   let data = o.data ?? [];
   if (o.demo) {
@@ -100,6 +113,7 @@ async function doctorCommand(
         overfit: { n: o.samples, epochs: o.epochs, seqLen: o.seq },
         experiments: o.experiments,
         experimentTokens: o.tokens,
+        experimentSeconds: Math.max(0, o.experimentMinutes) * 60,
         seqLen: o.seq,
         threads: o.threads,
         backend: o.backend === ("auto" as string) ? undefined : o.backend,
@@ -111,6 +125,22 @@ async function doctorCommand(
   } finally {
     session.dispose();
   }
+  return finish(ctx, r);
+}
+
+async function resumeDoctor(ctx: Ctx, dir: string, available: (command: string) => boolean): Promise<number> {
+  const stored = storedDoctorSettings(dir);
+  const session = interactiveSession(ctx.json);
+  let r: DoctorResult;
+  try {
+    r = await runDoctor({ ...stored, available }, { runsDir: ctx.runsDir, resume: dir }, session);
+  } finally {
+    session.dispose();
+  }
+  return finish(ctx, r);
+}
+
+function finish(ctx: Ctx, r: DoctorResult): number {
   if (ctx.json) ctx.emit(r);
   else {
     say(`\n${paint("bold", r.question, ctx.color)}`);
@@ -120,6 +150,7 @@ async function doctorCommand(
       for (const n of r.answer.next) say(`  - ${n}`);
     }
     say(`report ${join(r.run_dir, "report.html")} (and report.md, doctor.json) · ${Math.round(r.seconds)} s`);
+    if (r.interrupted) say(`interrupted: continue with plateau doctor --resume ${r.run_dir}`);
   }
   return r.interrupted ? 130 : 0;
 }
