@@ -1,4 +1,4 @@
-import { generate } from "../engine/generate.js";
+import { generateGreedyBatch } from "../engine/generate.js";
 import type { Qwen2Model } from "../engine/model.js";
 import type { TokenBlocks } from "../train/data/blocks.js";
 
@@ -49,14 +49,15 @@ export function memorizationProbe(
   return out;
 }
 
+/** Prompts decoded together per batch (bounds the decoder's activations: rows = batch × prompt length). */
+const PROBE_BATCH = 64;
+
 export function scoreMemorization(model: Qwen2Model, probe: MemorizationProbe): MemorizationResult {
+  const completions = greedyCompletions(model, probe);
   const perPrompt: number[] = [];
   const prefixes: number[] = [];
-  const completions: number[][] = [];
-  probe.prompts.forEach((prompt, i) => {
-    const ref = probe.references[i];
-    const out = generate(model, prompt, { maxNewTokens: ref.length, greedy: true });
-    completions.push(out);
+  probe.references.forEach((ref, i) => {
+    const out = completions[i];
     let same = 0;
     let prefix = 0;
     let inPrefix = true;
@@ -71,4 +72,33 @@ export function scoreMemorization(model: Qwen2Model, probe: MemorizationProbe): 
   });
   const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : Number.NaN);
   return { score: mean(perPrompt), prefix: mean(prefixes), perPrompt, completions };
+}
+
+/**
+ * Each prompt's greedy continuation, as long as its reference. Prompts of equal length are decoded as one batch
+ * (a probe's always are), each to the longest reference of its batch and then cut: a greedy continuation's first
+ * k tokens do not depend on how many follow, so this is what one generate() per prompt would give.
+ */
+function greedyCompletions(model: Qwen2Model, probe: MemorizationProbe): number[][] {
+  const completions: number[][] = new Array(probe.prompts.length);
+  const byLength = new Map<number, number[]>();
+  probe.prompts.forEach((p, i) => {
+    const group = byLength.get(p.length);
+    if (group) group.push(i);
+    else byLength.set(p.length, [i]);
+  });
+  for (const group of byLength.values())
+    for (let g = 0; g < group.length; g += PROBE_BATCH) {
+      const idx = group.slice(g, g + PROBE_BATCH);
+      const maxNew = Math.max(...idx.map((i) => probe.references[i].length));
+      const outs = generateGreedyBatch(
+        model,
+        idx.map((i) => probe.prompts[i]),
+        maxNew,
+      );
+      idx.forEach((i, j) => {
+        completions[i] = outs[j].slice(0, probe.references[i].length);
+      });
+    }
+  return completions;
 }

@@ -1,28 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { qwen2Config } from "../../src/engine/config.js";
 import { generate, KvDecoder, sampleToken } from "../../src/engine/generate.js";
-import { Qwen2Model } from "../../src/engine/model.js";
+import type { Qwen2Model } from "../../src/engine/model.js";
 import { createRefOps } from "../../src/engine/ref/index.js";
 import { Rng } from "../../src/util/rng.js";
+import { randomQwen2, tinyQwen2 } from "./tiny-qwen2.js";
 
-const config = qwen2Config({
-  vocab_size: 40,
-  hidden_size: 16,
-  intermediate_size: 24,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  head_dim: 6,
-  max_position_embeddings: 32,
-  rope_theta: 1000,
-  tie_word_embeddings: false,
-});
+const config = tinyQwen2;
 
 function model(dtype: "f32" | "f64" = "f64"): Qwen2Model {
-  const m = new Qwen2Model(createRefOps(dtype), config);
-  const r = new Rng(11);
-  for (let i = 0; i < m.params.length; i++) m.params[i] = r.normal() * 0.3;
-  return m;
+  return randomQwen2(createRefOps(dtype), config, 11, 0.3);
 }
 
 describe("generation with a KV cache", () => {
