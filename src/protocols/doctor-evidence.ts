@@ -102,7 +102,7 @@ export function planDoctorExperiments(
         spent += cost;
       } else
         skipped.push({
-          what: `${protocol} probe for ${h.cause}`,
+          what: `${protocol} probe (${h.cause} ${h.confidence.toFixed(2)})`,
           why:
             run.length >= max
               ? `the doctor runs at most ${max} experiment(s) (--experiments)`
@@ -112,15 +112,16 @@ export function planDoctorExperiments(
       continue;
     }
     if (h.cause === "pipeline-bug" && name === "overfit") continue; // the doctor's own step 3
+    if (skipped.some((x) => x.command === cmd)) continue;
     if (name === "cooldown")
       skipped.push({
-        what: `cooldown probe for ${h.cause}`,
+        what: `cooldown probe (${h.cause} ${h.confidence.toFixed(2)})`,
         why: "the gain of an LR decay is a property of your checkpoint: it needs the plateau's weights (a proxy trained here would measure its own schedule, not yours)",
         command: cmd,
       });
     else if (name === "capacity" || name === "lr-sweep")
       skipped.push({
-        what: `${name} for ${h.cause}`,
+        what: `${name === "capacity" ? "capacity probe" : "LR sweep"} (${h.cause} ${h.confidence.toFixed(2)})`,
         why:
           name === "capacity"
             ? "whether more parameters help your model is not what a few-million-parameter proxy shows in a few minutes; compare the expected loss in the diagnosis and run the probe at your scale"
