@@ -1,15 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { ingestPaths } from "../logs/ingest.js";
 import { newRunId } from "../runs/root.js";
 import type { Run } from "../runs/run.js";
 import { RunWriter } from "../runs/rundir.js";
 import { attachTensorBoard } from "../train/tensorboard.js";
-import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
+import { writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
 import type { CheckResult } from "./checks.js";
 import { selectAndStore } from "./dataset.js";
+import { fillTemplate, lastStep, runTrainer, trainerFailure, writeTrainerData } from "./external-process.js";
 import type { OverfitResult } from "./overfit.js";
 import { writeOverfitReport } from "./overfit-report.js";
 import type { Session } from "./session.js";
@@ -44,25 +43,7 @@ export interface ExternalSettings {
   pollMs?: number;
 }
 
-const PLACEHOLDERS = ["data", "eval_data", "epochs", "lr", "out", "n", "seed"] as const;
-
-export function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
-}
-
-/** Fill {name} placeholders; an unknown one is an error naming it. */
-export function fillTemplate(tpl: string, values: Record<(typeof PLACEHOLDERS)[number], string>): string {
-  return tpl.replace(/\{([a-z_]+)\}/g, (m, name: string) => {
-    if (!(PLACEHOLDERS as readonly string[]).includes(name))
-      throw new UserError(
-        `unknown placeholder ${m} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(", ")})`,
-        {
-          field: "--cmd",
-        },
-      );
-    return shellQuote(values[name as (typeof PLACEHOLDERS)[number]]);
-  });
-}
+export { fillTemplate, readTrainerLogs, shellQuote } from "./external-process.js";
 
 export async function runExternalOverfit(
   s: ExternalSettings,
@@ -76,17 +57,7 @@ export async function runExternalOverfit(
   session.log(`overfit test through an external trainer → ${runDir}`);
   const sel = await selectAndStore(s.data, s.n, runDir, session, { field: s.field });
   const dataDir = join(runDir, "external-data");
-  mkdirSync(dataDir, { recursive: true });
-  if (s.format === "txt")
-    writeFileAtomic(
-      join(dataDir, "train.txt"),
-      sel.texts.map((t) => `${t.replace(/\r?\n/g, " ")}\n`).join(""),
-    );
-  else
-    writeFileAtomic(
-      join(dataDir, "train.jsonl"),
-      sel.texts.map((t) => `${JSON.stringify({ text: t })}\n`).join(""),
-    );
+  writeTrainerData(dataDir, "train", sel.texts, s.format);
   const outDir = join(runDir, "trainer-output");
   mkdirSync(outDir, { recursive: true });
   const command = fillTemplate(s.cmd, {
@@ -118,38 +89,23 @@ export async function runExternalOverfit(
     command,
   });
   session.log(`  $ ${command}`);
-  const t0 = performance.now();
-  const cursor = { last: -1 };
-  const { code, signal, interrupted } = await supervise(
+  const { code, signal, interrupted, seconds, logged } = await runTrainer({
     command,
     runDir,
     outDir,
     run,
     session,
-    s.pollMs ?? 1000,
-    cursor,
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  let logged: Run | undefined;
-  try {
-    logged = await readTrainerLogs(outDir, join(runDir, "trainer.stdout.log"));
-    appendNew(run, logged, cursor);
-  } catch {
-    logged = undefined;
-  }
+    pollMs: s.pollMs ?? 1000,
+  });
   if (interrupted) {
     run.finish("interrupted");
     session.log("  the trainer was interrupted; its output stays in the run directory");
   } else if (code !== 0) {
     run.event({ kind: "error", step: 0, message: `trainer exited with ${signal ?? `code ${code}`}` });
     run.finish("failed");
-    const tail = lastLines(join(runDir, "trainer.stderr.log"), 3);
-    throw new UserError(
-      `the trainer exited with ${signal ? `signal ${signal}` : `code ${code}`}${tail ? `: ${tail}` : ""}`,
-      {
-        file: join(runDir, "trainer.stderr.log"),
-      },
-    );
+    throw new UserError(trainerFailure(runDir, { code, signal }), {
+      file: join(runDir, "trainer.stderr.log"),
+    });
   }
   const epochs = logged ? epochRecords(logged) : [];
   if (!interrupted && epochs.length < 2)
@@ -239,109 +195,6 @@ export async function runExternalOverfit(
   return result;
 }
 
-/** Start the command in its own process group, keep its output, tail its logs, forward Ctrl-C. */
-async function supervise(
-  command: string,
-  runDir: string,
-  outDir: string,
-  run: RunWriter,
-  session: Session,
-  pollMs: number,
-  cursor: { last: number },
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; interrupted: boolean }> {
-  const stdout = createWriteStream(join(runDir, "trainer.stdout.log"));
-  const stderr = createWriteStream(join(runDir, "trainer.stderr.log"));
-  const child: ChildProcess = spawn(command, {
-    shell: true,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    cwd: process.cwd(),
-  });
-  child.stdout?.pipe(stdout);
-  child.stderr?.pipe(stderr);
-  let interrupted = false;
-  let busy = false;
-  const bar = session.progress({ label: "external", unit: "steps" });
-  const timer = setInterval(async () => {
-    if (session.stopRequested() && !interrupted && child.pid) {
-      interrupted = true;
-      try {
-        process.kill(-child.pid, "SIGINT");
-      } catch {
-        // already gone
-      }
-    }
-    if (busy) return;
-    busy = true;
-    const logged = await readTrainerLogs(outDir, join(runDir, "trainer.stdout.log")).catch(() => undefined);
-    busy = false;
-    if (logged && !done) {
-      appendNew(run, logged, cursor);
-      const loss = logged.series.get("train/loss");
-      if (loss?.length)
-        bar.update(loss.step[loss.length - 1], `loss ${loss.value[loss.length - 1].toFixed(4)}`);
-    }
-  }, pollMs);
-  let done = false;
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-    child.on("close", (code, signal) => res({ code, signal })),
-  );
-  clearInterval(timer);
-  done = true;
-  while (busy) await new Promise((r) => setTimeout(r, 20));
-  bar.finish();
-  await Promise.all([new Promise((r) => stdout.end(r)), new Promise((r) => stderr.end(r))]);
-  return { ...exit, interrupted };
-}
-
-/** The trainer's logs as one Run: trainer_state.json / TensorBoard files in its output folder, else its stdout. */
-export async function readTrainerLogs(outDir: string, stdoutLog: string): Promise<Run> {
-  const candidates: Run[] = [];
-  if (existsSync(outDir) && readdirSync(outDir).length) {
-    try {
-      candidates.push(...(await ingestPaths([outDir])).runs);
-    } catch {
-      // nothing readable yet
-    }
-  }
-  if (existsSync(stdoutLog)) {
-    try {
-      candidates.push(...(await ingestPaths([stdoutLog])).runs);
-    } catch {
-      // no log lines yet
-    }
-  }
-  const points = (r: Run) => r.series.get("train/loss")?.length ?? 0;
-  const best = candidates.sort((a, b) => points(b) - points(a))[0];
-  if (!best) throw new Error("no logs yet");
-  return best;
-}
-
-const TAILED = ["train/loss", "eval/loss", "train/lr", "train/grad_norm"];
-
-/** Append the points after `cursor.last` to the run (one metrics line per step). */
-function appendNew(run: RunWriter, logged: Run, cursor: { last: number }): void {
-  const byStep = new Map<number, { values: Record<string, number>; epoch?: number }>();
-  for (const name of TAILED) {
-    const s = logged.series.get(name);
-    if (!s) continue;
-    for (let i = 0; i < s.length; i++) {
-      const step = s.step[i];
-      if (step <= cursor.last) continue;
-      const e = byStep.get(step) ?? { values: {} };
-      e.values[name] = s.value[i];
-      if (s.has("epoch")) e.epoch = s.epoch[i];
-      byStep.set(step, e);
-    }
-  }
-  const steps = [...byStep.keys()].sort((a, b) => a - b);
-  for (const step of steps) {
-    const e = byStep.get(step)!;
-    run.log(step, e.values, e.epoch !== undefined ? { epoch: e.epoch } : {});
-  }
-  if (steps.length) cursor.last = steps[steps.length - 1];
-}
-
 /** Per-epoch records from the logged losses: eval loss on the samples when the trainer evaluated, else train loss. */
 export function epochRecords(logged: Run): EpochRecord[] {
   const ev = logged.series.get("eval/loss");
@@ -377,15 +230,4 @@ export function epochRecords(logged: Run): EpochRecord[] {
     }
   }
   return out;
-}
-
-function lastStep(r: Run): number {
-  const s = r.series.get("train/loss");
-  return s?.length ? s.step[s.length - 1] : 0;
-}
-
-function lastLines(file: string, n: number): string {
-  if (!existsSync(file)) return "";
-  const lines = readFileSync(file, "utf8").trim().split("\n").filter(Boolean);
-  return lines.slice(-n).join(" | ");
 }

@@ -106,26 +106,70 @@ function summarize(
   points: PointResult[],
   interrupted: boolean,
 ): LrSweepResult {
-  const ok = points.filter((p) => !p.diverged && Number.isFinite(p.val_loss));
-  const best = ok.length ? ok.reduce((a, b) => (b.val_loss < a.val_loss ? b : a)) : undefined;
+  const j = judgeLrSweep(s.lrs, points, s.currentLr);
+  const out: LrSweepResult = {
+    protocol: "lr-sweep",
+    run_dir: dir,
+    points,
+    best: j.best ? { lr: j.best.lr, val_loss: j.best.loss } : null,
+    at_edge: j.at_edge,
+    insensitive: j.insensitive,
+    ...(j.current ? { current: j.current } : {}),
+    conclusion: j.conclusion,
+    status: interrupted ? "interrupted" : "completed",
+  };
+  writeJsonAtomic(join(dir, "result.json"), out);
+  return out;
+}
+
+/** Which loss a sweep is judged on: the held-out validation loss, or (an external trainer that did not evaluate) the training loss. */
+export interface SweepMetric {
+  of: (p: PointResult) => number;
+  /** "validation" / "training", in the conclusion. */
+  name: string;
+  short: string;
+}
+
+export const VALIDATION_METRIC: SweepMetric = { of: (p) => p.val_loss, name: "validation", short: "val" };
+
+/**
+ * The verdict of an LR sweep from its points (each with `values.lr`): the best LR is the finished, non-diverged
+ * point with the lowest loss; at the edge of a grid of more than two points the grid must be extended; every LR
+ * within 10× of the best ending within 1% of it means the loss is insensitive to the LR there.
+ */
+export function judgeLrSweep(
+  lrs: number[],
+  points: PointResult[],
+  currentLr?: number,
+  metric: SweepMetric = VALIDATION_METRIC,
+): {
+  best: { lr: number; loss: number } | null;
+  at_edge: boolean;
+  insensitive: boolean;
+  current?: LrSweepResult["current"];
+  conclusion: string;
+} {
+  const loss = metric.of;
+  const ok = points.filter((p) => p.status !== "failed" && !p.diverged && Number.isFinite(loss(p)));
+  const best = ok.length ? ok.reduce((a, b) => (loss(b) < loss(a) ? b : a)) : undefined;
   const lrOf = (p: PointResult) => Number(p.values?.lr);
   const bestLr = best ? lrOf(best) : Number.NaN;
-  const sorted = [...s.lrs].sort((a, b) => a - b);
+  const sorted = [...lrs].sort((a, b) => a - b);
   const atEdge =
-    best !== undefined && (bestLr === sorted[0] || bestLr === sorted[sorted.length - 1]) && s.lrs.length > 2;
+    best !== undefined && (bestLr === sorted[0] || bestLr === sorted[sorted.length - 1]) && lrs.length > 2;
   const near = ok.filter((p) => lrOf(p) >= bestLr / 10 && lrOf(p) <= bestLr * 10);
   const insensitive =
-    best !== undefined && near.length >= 3 && near.every((p) => p.val_loss <= best.val_loss * 1.01);
+    best !== undefined && near.length >= 3 && near.every((p) => loss(p) <= loss(best) * 1.01);
   let current: LrSweepResult["current"];
-  if (s.currentLr && best) {
+  if (currentLr && best) {
     const nearest = ok.reduce((a, b) =>
-      Math.abs(Math.log(lrOf(b) / s.currentLr!)) < Math.abs(Math.log(lrOf(a) / s.currentLr!)) ? b : a,
+      Math.abs(Math.log(lrOf(b) / currentLr)) < Math.abs(Math.log(lrOf(a) / currentLr)) ? b : a,
     );
     current = {
-      lr: s.currentLr,
+      lr: currentLr,
       nearest: lrOf(nearest),
-      val_loss_at_nearest: nearest.val_loss,
-      gap: nearest.val_loss - best.val_loss,
+      val_loss_at_nearest: loss(nearest),
+      gap: loss(nearest) - loss(best),
     };
   }
   let conclusion: string;
@@ -133,22 +177,16 @@ function summarize(
   else if (atEdge)
     conclusion = `the best LR (${bestLr.toExponential(2)}) is at the edge of the grid: extend the grid past it before concluding`;
   else if (insensitive)
-    conclusion = `the validation loss is within 1% across a 100× LR range around ${bestLr.toExponential(2)}: the LR is not what limits this model on this data`;
+    conclusion = `the ${metric.name} loss is within 1% across a 100× LR range around ${bestLr.toExponential(2)}: the LR is not what limits this model on this data`;
   else
-    conclusion = `best LR ${bestLr.toExponential(2)} (val ${fmt(best.val_loss)})${current ? `; the run's LR ${current.lr.toExponential(2)} is ${fmt(current.gap)} nats behind at the nearest grid point` : ""}`;
-  const out: LrSweepResult = {
-    protocol: "lr-sweep",
-    run_dir: dir,
-    points,
-    best: best ? { lr: bestLr, val_loss: best.val_loss } : null,
+    conclusion = `best LR ${bestLr.toExponential(2)} (${metric.short} ${fmt(loss(best))})${current ? `; the run's LR ${current.lr.toExponential(2)} is ${fmt(current.gap)} nats behind at the nearest grid point` : ""}`;
+  return {
+    best: best ? { lr: bestLr, loss: loss(best) } : null,
     at_edge: atEdge,
     insensitive,
     ...(current ? { current } : {}),
     conclusion,
-    status: interrupted ? "interrupted" : "completed",
   };
-  writeJsonAtomic(join(dir, "result.json"), out);
-  return out;
 }
 
 export function finishParent(

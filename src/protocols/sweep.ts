@@ -141,13 +141,13 @@ export interface OpenedSweep<S> {
  * Start a sweep-style protocol (a parent run with child runs): a new parent with freshly selected samples, or,
  * with --resume, the parent as it was stored, with the samples it selected then.
  */
-export async function openSweep<S extends SweepCommon>(
+export async function openSweep<S extends SampleSettings>(
   protocol: string,
   s: S,
   where: SweepWhere,
   session: Session,
   what: string,
-  sampleSettings: SweepCommon = s,
+  sampleSettings: SampleSettings = s,
 ): Promise<OpenedSweep<S>> {
   if (where.resume) {
     const r = reopenParent<S>(where.resume, protocol);
@@ -158,9 +158,12 @@ export async function openSweep<S extends SweepCommon>(
   return { parent, settings: s, texts: await sweepSamples(sampleSettings, parent.dir, session) };
 }
 
+/** What the sample selection needs (an external trainer's sweep has no model or token budget). */
+export type SampleSettings = Pick<SweepCommon, "data" | "field" | "n" | "heldOut">;
+
 /** Select n + heldOut documents, store them, and split: every k-th selected document goes to validation. */
 export async function sweepSamples(
-  s: SweepCommon,
+  s: SampleSettings,
   dir: string,
   session: Session,
 ): Promise<{ trainTexts: string[]; valTexts: string[] }> {

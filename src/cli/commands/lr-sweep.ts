@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import { PRESETS } from "../../engine/config.js";
+import { isExternalSweep, runExternalLrSweep } from "../../protocols/external-lr-sweep.js";
 import { logGrid, runLrSweep, runRangeTest } from "../../protocols/lr-sweep.js";
 import { interactiveSession, type Session } from "../../protocols/session.js";
 import { type PointResult, SWEEP_DEFAULTS, type SweepCommon } from "../../protocols/sweep.js";
@@ -120,7 +121,7 @@ export async function runProtocolCommand<
           p.best_val_loss.toFixed(4),
           p.train_loss.toFixed(4),
           String(p.steps),
-          p.diverged ? "diverged" : p.stopped_early ? "stopped early" : "",
+          p.status === "failed" ? "failed" : p.diverged ? "diverged" : p.stopped_early ? "stopped early" : "",
         ]);
       say(table(rows, { indent: "  " }));
     }
@@ -149,11 +150,34 @@ export function register(program: Command): void {
     .option("--range", "fastai-style range test: one run, LR raised exponentially, suggestions")
     .addOption(new Option("--start-lr <x>", "range test: first LR").argParser(finiteNumber).default(1e-7))
     .addOption(new Option("--end-lr <x>", "range test: last LR").argParser(finiteNumber).default(10))
-    .addOption(new Option("--iterations <n>", "range test: steps").argParser(positiveInt).default(100));
+    .addOption(new Option("--iterations <n>", "range test: steps").argParser(positiveInt).default(100))
+    .addOption(
+      new Option(
+        "--engine <name>",
+        "embedded: plateau's engine on a proxy; external: your trainer (--cmd), one run per LR",
+      )
+        .choices(["embedded", "external"])
+        .default("embedded"),
+    )
+    .option(
+      "--cmd <template>",
+      "external trainer command; placeholders {data} (train folder) {eval_data} (validation folder) {epochs} {lr} {out} {n} {seed} are filled in",
+    )
+    .addOption(
+      new Option("--epochs <n>", "external: passes over the samples per LR")
+        .argParser(positiveInt)
+        .default(1),
+    )
+    .addOption(
+      new Option("--format <fmt>", "external: how the samples are written for the trainer")
+        .choices(["jsonl", "txt"])
+        .default("jsonl"),
+    );
   examples(addSweepOptions(cmd, 100_000), [
     "plateau lr-sweep --data data/pretrain",
     "plateau lr-sweep --data corpus.jsonl --min-lr 3e-5 --max-lr 3e-3 --points 5 --tokens 300000 --json",
     "plateau lr-sweep --data corpus.jsonl --range",
+    "plateau lr-sweep --data data/pretrain --engine external --lrs 5e-5,1e-4,2e-4,4e-4,8e-4 --epochs 2 --cmd 'torchrun --nproc_per_node 8 training/pretraining.py --model_name_or_path ./init --train_file_dir {data} --validation_file_dir {eval_data} --num_train_epochs {epochs} --learning_rate {lr} --output_dir {out} --seed {seed} --logging_steps 1 --eval_strategy epoch'",
   ]).action(
     action(
       async (
@@ -168,8 +192,41 @@ export function register(program: Command): void {
           startLr: number;
           endLr: number;
           iterations: number;
+          engine: "embedded" | "external";
+          cmd?: string;
+          epochs: number;
+          format: "jsonl" | "txt";
         },
       ) => {
+        const resume = o.resume ? findRun(ctx.runsDir, o.resume) : undefined;
+        if (o.engine === "external" || (resume && isExternalSweep(resume))) {
+          if (o.range)
+            throw new UserError("the range test runs on the embedded engine only", { field: "--range" });
+          if (!resume && !o.data?.length)
+            throw new UserError("give the corpus with --data PATH", { field: "--data" });
+          if (!resume && !o.cmd)
+            throw new UserError("--engine external needs the trainer command in --cmd", { field: "--cmd" });
+          const lrs = lrsFrom(o);
+          return runProtocolCommand(ctx, "lr-sweep", (session) =>
+            runExternalLrSweep(
+              {
+                engine: "external",
+                cmd: o.cmd ?? "",
+                data: o.data ?? [],
+                field: o.field,
+                n: o.samples,
+                heldOut: o.heldOut,
+                lrs,
+                epochs: o.epochs,
+                seed: o.seed,
+                format: o.format,
+                ...(o.currentLr ? { currentLr: o.currentLr } : {}),
+              },
+              { runsDir: ctx.runsDir, out: o.out, resume },
+              session,
+            ),
+          );
+        }
         const common = sweepCommonFrom(o);
         if (o.range) {
           const session = interactiveSession(ctx.json);
@@ -189,21 +246,14 @@ export function register(program: Command): void {
             session.dispose();
           }
         }
-        let lrs = logGrid(o.minLr, o.maxLr, o.points);
-        if (o.lrs) {
-          lrs = o.lrs.split(",").map((x) => Number(x.trim()));
-          if (lrs.some((x) => !(x > 0)))
-            throw new UserError("expected positive numbers separated by commas", { field: "--lrs" });
-        }
-        if (!(o.minLr > 0 && o.maxLr > o.minLr))
-          throw new UserError("need 0 < --min-lr < --max-lr", { field: "--min-lr" });
+        const lrs = lrsFrom(o);
         return runProtocolCommand(ctx, "lr-sweep", (session) =>
           runLrSweep(
             { ...common, lrs, ...(o.currentLr ? { currentLr: o.currentLr } : {}) },
             {
               runsDir: ctx.runsDir,
               out: o.out,
-              resume: o.resume ? findRun(ctx.runsDir, o.resume) : undefined,
+              resume,
             },
             session,
           ),
@@ -211,4 +261,17 @@ export function register(program: Command): void {
       },
     ),
   );
+}
+
+/** The LRs to sweep: --lrs, else the log-spaced grid. */
+function lrsFrom(o: { minLr: number; maxLr: number; points: number; lrs?: string }): number[] {
+  let lrs = logGrid(o.minLr, o.maxLr, o.points);
+  if (o.lrs) {
+    lrs = o.lrs.split(",").map((x) => Number(x.trim()));
+    if (lrs.some((x) => !(x > 0)))
+      throw new UserError("expected positive numbers separated by commas", { field: "--lrs" });
+  }
+  if (!(o.minLr > 0 && o.maxLr > o.minLr))
+    throw new UserError("need 0 < --min-lr < --max-lr", { field: "--min-lr" });
+  return lrs;
 }
