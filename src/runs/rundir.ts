@@ -322,11 +322,18 @@ export class RunTailer {
   private tail: JsonlTail;
   private readonly metricsFile: string;
 
-  constructor(readonly dir: string) {
-    this.run = new Run(readManifest(dir));
+  /**
+   * `from` continues where another reader of the same directory stopped (a run read in a worker thread): its
+   * Run, and the byte offset and line count of metrics.jsonl it had consumed.
+   */
+  constructor(
+    readonly dir: string,
+    from?: { run: Run; offset: number; line: number },
+  ) {
+    this.run = from?.run ?? new Run(readManifest(dir));
     this.run.dir = dir;
     this.metricsFile = join(dir, RUN_FILES.metrics);
-    this.tail = new JsonlTail(this.metricsFile);
+    this.tail = new JsonlTail(this.metricsFile, undefined, from);
   }
 
   /** Apply new lines; `onLine` sees each raw record (for streaming it on, e.g. over Server-Sent Events). */
@@ -350,5 +357,10 @@ export class RunTailer {
   /** Byte offset consumed so far (a resumable position for live streams). */
   get offset(): number {
     return this.tail.consumed;
+  }
+
+  /** Lines of metrics.jsonl consumed so far (with `offset`, where another tailer can continue). */
+  get line(): number {
+    return this.tail.lines;
   }
 }

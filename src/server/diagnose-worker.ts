@@ -3,8 +3,7 @@ import { diagnoseRun, type RunDiagnosis } from "../diagnose/diagnose.js";
 import type { ChartLine, ChartMarker, ChartSeries } from "../report/chart-spec.js";
 import { diagnosisReportHtml } from "../report/diagnosis-report.js";
 import { runChartSpecs } from "../report/run-charts.js";
-import { Run } from "../runs/run.js";
-import type { RunEvent, RunManifest } from "../runs/types.js";
+import { type RunColumns, rebuildRun } from "./run-columns.js";
 
 /**
  * The diagnosis worker: the rules take seconds on a million-point run, which must not stall the server's event
@@ -49,42 +48,14 @@ export function overlaysOf(d: RunDiagnosis): Overlays {
   return out;
 }
 
-export interface SeriesColumns {
-  name: string;
-  step: Float64Array;
-  value: Float64Array;
-  wallTime: Float64Array;
-  tokens: Float64Array;
-  epoch: Float64Array;
-}
-
-export interface DiagnoseRequest {
+export interface DiagnoseRequest extends RunColumns {
   seq: number;
   /** `diagnose`: findings, hypotheses, overlays. `report`: the self-contained HTML report. */
   kind: "diagnose" | "report";
   /** plateau's version, for the report's footer. */
   version?: string;
-  manifest: RunManifest;
-  series: SeriesColumns[];
-  events: RunEvent[];
   /** plateau commands this build has (for the hypotheses' next steps). */
   commands: string[];
-}
-
-export function rebuildRun(req: Pick<DiagnoseRequest, "manifest" | "series" | "events">): Run {
-  const run = new Run(req.manifest);
-  for (const c of req.series) {
-    const s = run.seriesFor(c.name);
-    for (let i = 0; i < c.step.length; i++) {
-      s.step.push(c.step[i]);
-      s.value.push(c.value[i]);
-      s.wallTime.push(c.wallTime[i]);
-      s.tokens.push(c.tokens[i]);
-      s.epoch.push(c.epoch[i]);
-    }
-  }
-  run.events.push(...req.events);
-  return run;
 }
 
 parentPort?.on("message", (req: DiagnoseRequest) => {

@@ -1,9 +1,9 @@
-import type { Worker } from "node:worker_threads";
 import type { Finding, Hypothesis } from "../diagnose/types.js";
 import type { Run } from "../runs/run.js";
-import { spawnModuleWorker } from "../util/worker.js";
-import type { DiagnoseRequest, Overlays, SeriesColumns } from "./diagnose-worker.js";
+import type { DiagnoseRequest, Overlays } from "./diagnose-worker.js";
+import { runToColumns } from "./run-columns.js";
 import type { Opened } from "./store.js";
+import { WorkerClient } from "./worker-client.js";
 
 /**
  * Diagnoses of the runs on show, computed on demand in a worker thread (the rules take seconds on a
@@ -45,12 +45,7 @@ export class DiagnosisCache {
   private readonly cache = new Map<string, { doc: DiagnosisDoc; at: number }>();
   private readonly pending = new Map<string, Promise<DiagnosisDoc>>();
   private readonly reports = new Map<string, Promise<string>>();
-  private worker: Worker | undefined;
-  private seq = 0;
-  private readonly waiting = new Map<
-    number,
-    { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }
-  >();
+  private readonly worker = new WorkerClient<DiagnoseRequest, WorkerReply>("diagnose-worker");
 
   constructor(
     /** plateau commands this build has (for the hypotheses' next steps). */
@@ -96,10 +91,8 @@ export class DiagnosisCache {
   }
 
   /** End the worker (server shutdown). */
-  async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = undefined;
-    if (w) await w.terminate();
+  close(): Promise<void> {
+    return this.worker.close();
   }
 
   private async compute(o: Opened): Promise<DiagnosisDoc> {
@@ -122,61 +115,18 @@ export class DiagnosisCache {
   }
 
   private ask(run: Run, kind: DiagnoseRequest["kind"]): Promise<WorkerReply> {
-    const w = this.spawn();
-    const seq = ++this.seq;
-    const series: SeriesColumns[] = [];
-    const transfer: ArrayBuffer[] = [];
-    for (const s of run.series.values()) {
-      const c: SeriesColumns = {
-        name: s.name,
-        step: Float64Array.from(s.step),
-        value: Float64Array.from(s.value),
-        wallTime: Float64Array.from(s.wallTime),
-        tokens: Float64Array.from(s.tokens),
-        epoch: Float64Array.from(s.epoch),
-      };
-      series.push(c);
-      for (const col of [c.step, c.value, c.wallTime, c.tokens, c.epoch])
-        transfer.push(col.buffer as ArrayBuffer);
-    }
-    const req: DiagnoseRequest = {
-      seq,
-      kind,
-      version: this.version,
-      manifest: run.manifest,
-      series,
-      events: run.events,
-      commands: this.commands,
-    };
-    return new Promise((resolve, reject) => {
-      this.waiting.set(seq, { resolve, reject });
-      w.postMessage(req, transfer);
-    });
-  }
-
-  private spawn(): Worker {
-    if (this.worker) return this.worker;
-    const w = spawnModuleWorker(
-      new URL(`./diagnose-worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url),
+    const { series, transfer } = runToColumns(run);
+    return this.worker.ask(
+      {
+        kind,
+        version: this.version,
+        manifest: run.manifest,
+        series,
+        events: run.events,
+        commands: this.commands,
+      },
+      transfer,
     );
-    w.unref();
-    w.on("message", (r: WorkerReply) => {
-      const p = this.waiting.get(r.seq);
-      this.waiting.delete(r.seq);
-      p?.resolve(r);
-    });
-    const fail = (err: Error) => {
-      if (this.worker === w) this.worker = undefined;
-      for (const p of this.waiting.values()) p.reject(err);
-      this.waiting.clear();
-    };
-    w.on("error", fail);
-    w.on("exit", (code) => {
-      if (code !== 0) fail(new Error(`diagnosis worker exited with code ${code}`));
-      else if (this.worker === w) this.worker = undefined;
-    });
-    this.worker = w;
-    return w;
   }
 }
 

@@ -102,7 +102,7 @@ export class LiveHub {
       const r = runs[k];
       const entry = await this.store.find(r.id);
       if (!entry) throw new HttpError(404, `no run \`${r.id}\``);
-      const tracked = entry.kind === "plateau" ? this.store.track(entry) : undefined;
+      const tracked = entry.kind === "plateau" ? await this.store.track(entry) : undefined;
       const from = resumed?.[k] ?? r.from;
       srs.push({
         id: r.id,

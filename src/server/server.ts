@@ -189,7 +189,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         live.close();
-        await Promise.all([jobs.shutdown(), diagnoses.close()]);
+        await Promise.all([jobs.shutdown(), diagnoses.close(), store.close()]);
         await new Promise<void>((r) => {
           server.close(() => r());
           server.closeAllConnections();

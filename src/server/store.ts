@@ -3,9 +3,13 @@ import { dirname, join } from "node:path";
 import { listRuns, type RunListing } from "../runs/root.js";
 import type { Run } from "../runs/run.js";
 import type { RunManifest, RunStatus } from "../runs/types.js";
+import { UserError } from "../util/errors.js";
 import { type ImportedRun, ImportSources } from "./imports.js";
+import type { LoadedRun, LoadReply, LoadRequest } from "./load-worker.js";
+import { rebuildRunYielding } from "./run-columns.js";
 import { fileUrl, isUnder, realRoot } from "./safe-path.js";
 import { TrackedRun } from "./tracked.js";
+import { WorkerClient } from "./worker-client.js";
 
 /**
  * Everything the dashboard shows, by run id: plateau's run directories under the runs root (nested runs of a
@@ -49,6 +53,8 @@ export class RunStore {
   private listing: Listing | undefined;
   private pending: Promise<Listing> | undefined;
   private readonly tracked = new Map<string, TrackedRun>();
+  private readonly loading = new Map<string, Promise<TrackedRun>>();
+  private readonly loader = new WorkerClient<LoadRequest, LoadReply>("load-worker");
   readonly imports: ImportSources;
 
   constructor(
@@ -83,21 +89,55 @@ export class RunStore {
     if (entry.kind === "import" && entry.imported) {
       return { entry, run: entry.imported.run, version: `g${entry.imported.generation}` };
     }
-    const t = this.track(entry);
+    const t = await this.track(entry);
     t.poll();
     return { entry, run: t.run, tracked: t, version: `o${t.offset}` };
   }
 
-  /** The tracker of a plateau run (created on first use). */
-  track(entry: Entry): TrackedRun {
+  /**
+   * The tracker of a plateau run, created on first use from a read in the loading worker (a million-line
+   * metrics.jsonl takes seconds to parse; the event loop keeps serving meanwhile). Concurrent first requests
+   * share that one read.
+   */
+  async track(entry: Entry): Promise<TrackedRun> {
     let t = this.tracked.get(entry.id);
     if (!t) {
-      t = new TrackedRun(entry.dir as string);
-      this.tracked.set(entry.id, t);
-      this.evict();
+      let p = this.loading.get(entry.id);
+      if (!p) {
+        p = this.load(entry.dir as string)
+          .then((loaded) => {
+            this.tracked.set(entry.id, loaded);
+            this.evict();
+            return loaded;
+          })
+          .finally(() => this.loading.delete(entry.id));
+        this.loading.set(entry.id, p);
+      }
+      t = await p;
     }
     t.lastUsed = Date.now();
     return t;
+  }
+
+  /** Reads of run directories started in the loading worker (each first open of a run is one). */
+  loads = 0;
+
+  private async load(dir: string): Promise<TrackedRun> {
+    this.loads++;
+    const reply = await this.loader.ask({ dir });
+    if (reply.error) {
+      const e = reply.error;
+      throw e.user ? new UserError(e.message, e.location) : new Error(`reading ${dir}: ${e.message}`);
+    }
+    const l = reply.loaded as LoadedRun;
+    // the copy into the Run's arrays is done in slices, so even that never holds the loop for long
+    const run = await rebuildRunYielding(l);
+    return new TrackedRun(dir, { run, offset: l.offset, line: l.line, problems: l.problems });
+  }
+
+  /** End the loading worker (server shutdown). */
+  close(): Promise<void> {
+    return this.loader.close();
   }
 
   /** Trackers in use by live streams must not be evicted: callers pin them while subscribed. */

@@ -30,10 +30,20 @@ export class TrackedRun {
   lastUsed = Date.now();
   private statusCache: { at: number; status: RunStatus } | undefined;
 
-  constructor(readonly dir: string) {
-    this.tailer = new RunTailer(dir);
-    this.tailer.poll();
-    this.tailer.run.normalize();
+  /**
+   * Without `loaded`, the run is read here, on the calling thread. With it (a run the loading worker read, up
+   * to `offset`), following continues from there.
+   */
+  constructor(
+    readonly dir: string,
+    loaded?: { run: Run; offset: number; line: number; problems: RunTailer["problems"] },
+  ) {
+    this.tailer = new RunTailer(dir, loaded);
+    if (loaded) this.tailer.problems.push(...loaded.problems);
+    else {
+      this.tailer.poll();
+      this.tailer.run.normalize();
+    }
     this.mark();
   }
 

@@ -74,11 +74,24 @@ export class JsonlTail<T = unknown> {
   constructor(
     readonly path: string,
     private readonly chunkSize = 1 << 20,
-  ) {}
+    /**
+     * Where to begin: a byte offset at a line start (the `consumed` of an earlier reader of the same file) and
+     * the number of lines before it, so line numbers in problems stay those of the file.
+     */
+    start: { offset: number; line: number } = { offset: 0, line: 0 },
+  ) {
+    this.offset = start.offset;
+    this.lineNo = start.line;
+  }
 
   /** Byte offset up to which complete lines have been consumed. */
   get consumed(): number {
     return this.offset - this.pending.length;
+  }
+
+  /** Complete lines consumed so far (blank ones included): the line number of the last one. */
+  get lines(): number {
+    return this.lineNo;
   }
 
   poll(onLine?: (l: JsonlLine<T>) => void): JsonlLine<T>[] {
