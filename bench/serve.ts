@@ -168,7 +168,11 @@ export async function benchServe(): Promise<void> {
       // event loop's longest stall is what every other request (run list, live streams, files) had to wait
       const delay = monitorEventLoopDelay({ resolution: 10 });
       delay.enable();
+      // the histogram records the gap between two of its timer's ticks: let it tick before the loop may stall
+      await new Promise((r) => setTimeout(r, 50));
       const first = await measure(() => get(server.port, path), { n: 1, warmup: 0 });
+      // the sampling timer of a loop that was held the whole time fires late, after the response: let it record
+      await new Promise((r) => setTimeout(r, 50));
       delay.disable();
       let bytes = 0;
       const m = await measure(
