@@ -36,6 +36,8 @@ function pow32(b: number, e: number): number {
 export class MinHasher {
   readonly perms: number;
   private readonly a: Int32Array;
+  /** a ^ 0x80000000: see signScratch. */
+  private readonly aSign: Int32Array;
   private readonly m: Int32Array;
   private readonly c: Int32Array;
   private readonly m2: Int32Array;
@@ -56,6 +58,7 @@ export class MinHasher {
       this.c[k] = r.nextU32() | 0;
       this.m2[k] = r.nextU32() | 1 | 0;
     }
+    this.aSign = this.a.map((x) => x ^ -0x80000000);
     this.minHi = new Uint32Array(P);
     this.minLo = new Uint32Array(P);
   }
@@ -69,19 +72,24 @@ export class MinHasher {
    */
   private signScratch(count: number): void {
     const P = this.perms;
-    const { a, m, sx1, sx2 } = this;
+    const { a, aSign, m, sx1, sx2 } = this;
     // Four permutations per pass over the shingles: four independent minima keep the CPU's pipelines full.
     // Values stay int32 (V8 keeps them in registers): an unsigned comparison is a signed one after flipping
-    // the sign bit, so each hash is xored with 0x80000000 and compared signed. Each minimum keeps the index of
-    // its shingle; a tie between different shingles (same high lane: a 2^-32 event per pair, unless two
-    // shingles collide on x1) is settled exactly afterwards by the low lane.
+    // the sign bit, so each hash h ^ (h >>> 16) is compared as hs = h ^ (h >>> 16) ^ 0x80000000. Each minimum
+    // keeps the index of its shingle; a tie between different shingles (same high lane: a 2^-32 event per
+    // pair, unless two shingles collide on x1) is settled exactly afterwards by the low lane.
+    //
+    // Most shingles lose at the top 16 bits, which the xor-shift leaves as the product's: so the loop first
+    // computes only g = h ^ 0x80000000 (= imul(x ^ a ^ 0x80000000, m), as m is odd) and finishes the hash
+    // only when g's top 16 bits do not exceed the minimum's (g ≤ best | 0xffff); then
+    // hs = g ^ (g >>> 16) ^ 0x8000. Same minima, about half the work per shingle.
     const SIGN = -0x80000000;
     let k = 0;
     for (; k + 4 <= P; k += 4) {
-      const a0 = a[k];
-      const a1 = a[k + 1];
-      const a2 = a[k + 2];
-      const a3 = a[k + 3];
+      const a0 = aSign[k];
+      const a1 = aSign[k + 1];
+      const a2 = aSign[k + 2];
+      const a3 = aSign[k + 3];
       const m0 = m[k];
       const m1 = m[k + 1];
       const m2 = m[k + 2];
@@ -97,37 +105,37 @@ export class MinHasher {
       let tie = 0;
       for (let s = 0; s < count; s++) {
         const x = sx1[s];
-        let h0 = Math.imul(x ^ a0, m0);
-        let h1 = Math.imul(x ^ a1, m1);
-        let h2 = Math.imul(x ^ a2, m2);
-        let h3 = Math.imul(x ^ a3, m3);
-        h0 = h0 ^ (h0 >>> 16) ^ SIGN;
-        h1 = h1 ^ (h1 >>> 16) ^ SIGN;
-        h2 = h2 ^ (h2 >>> 16) ^ SIGN;
-        h3 = h3 ^ (h3 >>> 16) ^ SIGN;
-        if (h0 <= b0) {
+        const g0 = Math.imul(x ^ a0, m0);
+        const g1 = Math.imul(x ^ a1, m1);
+        const g2 = Math.imul(x ^ a2, m2);
+        const g3 = Math.imul(x ^ a3, m3);
+        if (g0 <= (b0 | 0xffff)) {
+          const h0 = g0 ^ (g0 >>> 16) ^ 0x8000;
           if (h0 < b0) {
             b0 = h0;
             i0 = s;
-          } else if (x !== sx1[i0] || sx2[s] !== sx2[i0]) tie |= 1;
+          } else if (h0 === b0 && (x !== sx1[i0] || sx2[s] !== sx2[i0])) tie |= 1;
         }
-        if (h1 <= b1) {
+        if (g1 <= (b1 | 0xffff)) {
+          const h1 = g1 ^ (g1 >>> 16) ^ 0x8000;
           if (h1 < b1) {
             b1 = h1;
             i1 = s;
-          } else if (x !== sx1[i1] || sx2[s] !== sx2[i1]) tie |= 2;
+          } else if (h1 === b1 && (x !== sx1[i1] || sx2[s] !== sx2[i1])) tie |= 2;
         }
-        if (h2 <= b2) {
+        if (g2 <= (b2 | 0xffff)) {
+          const h2 = g2 ^ (g2 >>> 16) ^ 0x8000;
           if (h2 < b2) {
             b2 = h2;
             i2 = s;
-          } else if (x !== sx1[i2] || sx2[s] !== sx2[i2]) tie |= 4;
+          } else if (h2 === b2 && (x !== sx1[i2] || sx2[s] !== sx2[i2])) tie |= 4;
         }
-        if (h3 <= b3) {
+        if (g3 <= (b3 | 0xffff)) {
+          const h3 = g3 ^ (g3 >>> 16) ^ 0x8000;
           if (h3 < b3) {
             b3 = h3;
             i3 = s;
-          } else if (x !== sx1[i3] || sx2[s] !== sx2[i3]) tie |= 8;
+          } else if (h3 === b3 && (x !== sx1[i3] || sx2[s] !== sx2[i3])) tie |= 8;
         }
       }
       this.finish(k, (b0 ^ SIGN) >>> 0, i0, (tie & 1) !== 0, count);
@@ -154,16 +162,21 @@ export class MinHasher {
   /** Record permutation k's minimum: the low lane of the arg-min shingle, or on a tie the least low lane. */
   private finish(k: number, hi: number, at: number, tie: boolean, count: number): void {
     this.minHi[k] = hi;
-    const lowOf = (s: number) => {
-      const l = Math.imul(this.sx2[s] ^ this.c[k], this.m2[k]);
-      return (l ^ (l >>> 16)) >>> 0;
-    };
-    let lo = lowOf(at);
+    // (No closure for the low lane: this runs 112 times per document, and allocations here showed in GC.)
+    const { sx1, sx2 } = this;
+    const c = this.c[k];
+    const m2 = this.m2[k];
+    let l = Math.imul(sx2[at] ^ c, m2);
+    let lo = (l ^ (l >>> 16)) >>> 0;
     if (tie) {
+      const a = this.a[k];
+      const m = this.m[k];
       for (let s = 0; s < count; s++) {
-        let h = Math.imul(this.sx1[s] ^ this.a[k], this.m[k]);
+        let h = Math.imul(sx1[s] ^ a, m);
         h = (h ^ (h >>> 16)) >>> 0;
-        if (h === hi) lo = Math.min(lo, lowOf(s));
+        if (h !== hi) continue;
+        l = Math.imul(sx2[s] ^ c, m2);
+        lo = Math.min(lo, (l ^ (l >>> 16)) >>> 0);
       }
     }
     this.minLo[k] = lo;

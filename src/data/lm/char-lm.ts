@@ -52,7 +52,8 @@ export class CharLm {
   private readonly t3: NumMap;
   private readonly t2: NumMap;
   private readonly ctx2: NumMap;
-  private readonly ctx1: NumMap;
+  /** ctx1 as a dense array by id (its keys are (0, b) for b < vocabSize; 0 where absent, as get() gives). */
+  private readonly ctx1ById: Float32Array;
 
   constructor(readonly data: CharLmData) {
     this.bmpIds = new Int32Array(65536).fill(UNK);
@@ -64,7 +65,9 @@ export class CharLm {
     this.t3 = new NumMap(data.t3);
     this.t2 = new NumMap(data.t2);
     this.ctx2 = new NumMap(data.ctx2);
-    this.ctx1 = new NumMap(data.ctx1);
+    this.ctx1ById = new Float32Array(data.vocab.length + 2);
+    const { hi, lo, vals } = data.ctx1;
+    for (let i = 0; i < lo.length; i++) if (lo[i] >= 0 && hi[i] === 0) this.ctx1ById[lo[i]] = vals[i];
   }
 
   get vocabSize(): number {
@@ -78,7 +81,7 @@ export class CharLm {
     const l3 = this.t3.get(ab, c, ABSENT);
     if (l3 !== ABSENT) return l3;
     let l2 = this.t2.get(b, c, ABSENT);
-    if (l2 === ABSENT) l2 = this.ctx1.get(0, b, 0) + this.data.logP1[c];
+    if (l2 === ABSENT) l2 = this.ctx1ById[b] + this.data.logP1[c];
     return this.ctx2.get(a, b, 0) + l2;
   }
 
