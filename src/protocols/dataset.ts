@@ -38,13 +38,15 @@ export async function selectAndStore(
   n: number,
   runDir: string,
   session: Session,
-  opts: { field?: string; file?: string } = {},
+  opts: { field?: string; file?: string; auditOut?: string } = {},
 ): Promise<SampleFiles> {
   const t0 = performance.now();
   const bar = session.progress({ label: "select", unit: "bytes" });
   const sel = await selectBest(paths, {
     n,
     field: opts.field,
+    // the selection audits the whole corpus anyway: with auditOut its flags, summary and report are kept
+    out: opts.auditOut,
     onProgress: (done, total) => bar.update(done, `of ${total} bytes`),
   });
   bar.finish();

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { auditCorpus } from "../data/audit/audit.js";
 import type { AuditSummary } from "../data/audit/summary.js";
 import { diagnoseRuns, diagnosisJson, type RunDiagnosis, withObservations } from "../diagnose/diagnose.js";
 import type { DiagnosisJson, Hypothesis, Observation } from "../diagnose/types.js";
@@ -10,6 +9,7 @@ import { newRunId } from "../runs/root.js";
 import { RunWriter } from "../runs/rundir.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
+import { loadStoredSamples, type SampleFiles, selectAndStore } from "./dataset.js";
 import {
   auditObservation,
   CAUSE_TEXT,
@@ -20,7 +20,14 @@ import {
 import { doctorHtml, doctorMarkdown } from "./doctor-report.js";
 import { type LadderResult, ladderSizes, runLadder } from "./ladder.js";
 import { OPTIMIZER_GRIDS, type OptimizerResult, runOptimizerProbe } from "./optimizer.js";
-import { DEFAULT_OVERFIT, type OverfitResult, resumeOverfit, runOverfit } from "./overfit.js";
+import {
+  DEFAULT_OVERFIT,
+  type OverfitResult,
+  type OverfitSettings,
+  overfitSamples,
+  resumeOverfit,
+  runOverfit,
+} from "./overfit.js";
 import type { Session } from "./session.js";
 import type { SweepCommon } from "./sweep.js";
 
@@ -28,11 +35,13 @@ import type { SweepCommon } from "./sweep.js";
  * `plateau doctor`: the whole method in one command, answering "why is my loss stuck, and what do I do next".
  *
  *  1. diagnose the run's logs (rules → findings → ranked causes, each with the experiment that settles it);
- *  2. audit the corpus (noise by kind, duplicates, languages);
+ *  2. audit the corpus (noise by kind, duplicates, languages) in the same pass that selects the overfit test's
+ *     samples; the audit joins the logs' evidence and the causes are ranked again;
  *  3. the overfit test on the best samples (a pipeline that cannot memorise is broken: nothing else matters
  *     until that is fixed);
- *  4. the experiments the ranked causes call for (at most `experiments`, most likely cause first): LR sweep,
- *     data ladder, capacity, optimizer or cooldown, on small budgets on the embedded engine;
+ *  4. the experiments the ranked causes call for that a proxy can settle (data ladder, optimizer probe; at most
+ *     `experiments`, most likely cause first, within the time budget) on the embedded engine; the others
+ *     (cooldown, capacity, LR sweep) are handed back as commands with the reason;
  *  5. one report (report.html, report.md, doctor.json) with the evidence of every step and the answer.
  *
  * Every step is a run directory under the doctor's own, so each can be opened, compared or resumed on its own.
@@ -160,6 +169,8 @@ export async function runDoctor(
 
   // 2. audit (its result joins the logs' evidence, and the causes are ranked again)
   let auditObs: Observation | undefined;
+  let ofSelection: SampleFiles | undefined;
+  const ofDir = join(dir, "overfit");
   if (settings.data.length) {
     session.log(`2/4 auditing ${settings.data.join(", ")}`);
     const auditDir = join(dir, "audit");
@@ -167,15 +178,12 @@ export async function runDoctor(
     let summary: AuditSummary;
     if (where.resume && existsSync(stored)) summary = JSON.parse(readFileSync(stored, "utf8"));
     else {
-      const bar = session.progress({ label: "audit", unit: "bytes" });
-      summary = (
-        await auditCorpus(settings.data, {
-          field: settings.field,
-          out: auditDir,
-          onProgress: (b, t) => bar.update(b, `of ${t} bytes`),
-        })
-      ).summary;
-      bar.finish();
+      // one pass over the corpus does both: the audit, and the overfit test's selection (which audits anyway)
+      ofSelection = await selectAndStore(settings.data, settings.overfit.n, ofDir, session, {
+        field: settings.field,
+        auditOut: auditDir,
+      });
+      summary = JSON.parse(readFileSync(stored, "utf8"));
     }
     out.audit = {
       totals: summary.totals,
@@ -205,27 +213,29 @@ export async function runDoctor(
   // 3. overfit test
   if (settings.data.length && !session.stopRequested()) {
     session.log(`3/4 overfit test: ${settings.overfit.n} best samples × ${settings.overfit.epochs} epochs`);
-    const ofDir = join(dir, "overfit");
     const finished = join(ofDir, "result.json");
-    out.overfit = existsSync(finished)
-      ? (JSON.parse(readFileSync(finished, "utf8")) as OverfitResult)
-      : existsSync(join(ofDir, "run.json"))
-        ? await resumeOverfit(ofDir, session)
-        : await runOverfit(
-            {
-              ...DEFAULT_OVERFIT,
-              data: settings.data,
-              field: settings.field,
-              model,
-              n: settings.overfit.n,
-              epochs: settings.overfit.epochs,
-              seqLen: settings.overfit.seqLen,
-              threads: settings.threads,
-              backend: settings.backend,
-            },
-            { runsDir: dir, out: ofDir },
-            session,
-          );
+    const ofSettings: OverfitSettings = {
+      ...DEFAULT_OVERFIT,
+      data: settings.data,
+      field: settings.field,
+      model,
+      n: settings.overfit.n,
+      epochs: settings.overfit.epochs,
+      seqLen: settings.overfit.seqLen,
+      threads: settings.threads,
+      backend: settings.backend,
+    };
+    if (existsSync(finished)) out.overfit = JSON.parse(readFileSync(finished, "utf8")) as OverfitResult;
+    else if (existsSync(join(ofDir, "run.json"))) out.overfit = await resumeOverfit(ofDir, session);
+    else if (ofSelection) {
+      const s = ofSelection.selection;
+      session.log(
+        `  selected the ${ofSelection.texts.length} best of ${s.read} documents in the audit's pass (lowest score kept ${s.min_score.toFixed(3)})`,
+      );
+      out.overfit = await overfitSamples(ofSettings, ofSelection.texts, ofDir, session, s);
+    } else if (existsSync(join(ofDir, "data", "train.jsonl")))
+      out.overfit = await overfitSamples(ofSettings, loadStoredSamples(ofDir), ofDir, session);
+    else out.overfit = await runOverfit(ofSettings, { runsDir: dir, out: ofDir }, session);
     session.log(
       `    verdict: ${out.overfit.verdict.toUpperCase()} (loss ${out.overfit.initial_loss.toFixed(3)} → ${out.overfit.final_loss.toFixed(3)}, memorisation ${(100 * out.overfit.memorization).toFixed(0)}%)`,
     );

@@ -152,15 +152,18 @@ describe("plateau doctor on a corpus", () => {
     expect(whole.answer.causes.some((c) => c.startsWith("corpus audit:"))).toBe(true);
     expect(whole.answer.next.some((n) => n.startsWith("clean the corpus"))).toBe(true);
 
-    // Ctrl-C once the overfit test is done: the experiments are not started, the run says it was interrupted
+    // Ctrl-C once the audit's pass (which also selects the overfit samples) is done: nothing is trained, the
+    // run says it was interrupted, and the resumed run trains on the samples stored then
     const cut = join(dir, "cut");
     const first = await runDoctor(
       settings(data),
       { runsDir: dir, out: cut },
-      quietSession(() => existsSync(join(cut, "overfit", "result.json"))),
+      quietSession(() => existsSync(join(cut, "audit", "summary.json"))),
     );
     expect(first.interrupted).toBe(true);
+    expect(first.overfit).toBeUndefined();
     expect(first.experiments).toEqual([]);
+    expect(existsSync(join(cut, "overfit", "data", "train.jsonl"))).toBe(true);
     const stored = storedDoctorSettings(cut);
     const resumed = await runDoctor(
       { ...stored, available: () => true },
