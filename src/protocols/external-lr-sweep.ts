@@ -1,11 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Run } from "../runs/run.js";
-import { RUN_FILES, RunWriter, readManifest } from "../runs/rundir.js";
-import { attachTensorBoard } from "../train/tensorboard.js";
 import { writeJsonAtomic } from "../util/atomic.js";
-import { UserError } from "../util/errors.js";
-import { fillTemplate, lastStep, runTrainer, trainerFailure, writeTrainerData } from "./external-process.js";
+import {
+  type ExternalPointResult,
+  failIfEveryPointFailed,
+  openExternalSweep,
+  runExternalPoint,
+} from "./external-point.js";
+import { writeTrainerData } from "./external-process.js";
 import {
   finishParent,
   judgeLrSweep,
@@ -14,7 +16,9 @@ import {
   VALIDATION_METRIC,
 } from "./lr-sweep.js";
 import type { Session } from "./session.js";
-import { fmt, openSweep, type PointResult, type SampleSettings, type SweepWhere } from "./sweep.js";
+import type { SampleSettings, SweepWhere } from "./sweep.js";
+
+export type { ExternalPointResult };
 
 /**
  * The LR sweep through the user's own trainer, for a full-size model on the user's GPUs. plateau selects the
@@ -42,14 +46,6 @@ export interface ExternalLrSweepSettings extends SampleSettings {
   /** The LR of the run being diagnosed, if known. */
   currentLr?: number;
   pollMs?: number;
-}
-
-export interface ExternalPointResult extends PointResult {
-  /** First logged training loss (the divergence test compares the final one with it). */
-  first_train_loss: number;
-  /** The trainer's exit and stderr tail, for a failed point. */
-  error?: string;
-  command: string;
 }
 
 export interface ExternalLrSweepResult extends Omit<LrSweepResult, "best" | "points"> {
@@ -81,18 +77,7 @@ export async function runExternalLrSweep(
   where: SweepWhere,
   session: Session,
 ): Promise<ExternalLrSweepResult> {
-  if (!where.resume) checkTemplate(s.cmd);
-  const { parent, settings, texts } = await openSweep(
-    "lr-sweep",
-    s,
-    where,
-    session,
-    `LR sweep through an external trainer on ${s.data.join(", ")}`,
-  );
-  if (settings.engine !== "external")
-    throw new UserError("this LR sweep ran on the embedded engine: resume it without --engine external", {
-      file: parent.dir,
-    });
+  const { parent, settings, texts } = await openExternalSweep({ protocol: "lr-sweep", s, where, session });
   const trainDir = join(parent.dir, "external-data", "train");
   const valDir = join(parent.dir, "external-data", "validation");
   writeTrainerData(trainDir, "train", texts.trainTexts, settings.format);
@@ -101,7 +86,24 @@ export async function runExternalLrSweep(
   const points: ExternalPointResult[] = [];
   for (const lr of settings.lrs) {
     if (session.stopRequested()) break;
-    const p = await runPoint(settings, lr, parent, { trainDir, valDir, n: texts.trainTexts.length }, session);
+    const p = await runExternalPoint(
+      {
+        key: `lr-${lr.toExponential(2)}`,
+        label: `lr ${lr.toExponential(2)}`,
+        protocol: "lr-sweep",
+        values: { lr },
+        cmd: settings.cmd,
+        lr,
+        epochs: settings.epochs,
+        seed: settings.seed,
+        trainDir,
+        valDir,
+        n: texts.trainTexts.length,
+        pollMs: settings.pollMs,
+      },
+      parent,
+      session,
+    );
     points.push(p);
     if (p.status === "interrupted") break;
   }
@@ -125,151 +127,7 @@ export async function runExternalLrSweep(
     status: interrupted ? "interrupted" : "completed",
   };
   writeJsonAtomic(join(parent.dir, "result.json"), out);
-  if (!interrupted && points.length > 0 && points.every((p) => p.status === "failed")) {
-    parent.run.setSummary({ conclusion: "every LR failed" });
-    parent.run.finish("failed");
-    throw new UserError(`the trainer failed at every LR; at ${points[0].label}: ${points[0].error}`, {
-      file: join(parent.dir, points[0].key, "trainer.stderr.log"),
-    });
-  }
+  if (!interrupted) failIfEveryPointFailed(parent, points, "LR");
   finishParent(parent, out, out.status);
   return out;
-}
-
-/** Refuse a template with an unknown placeholder before any data is selected. */
-function checkTemplate(cmd: string): void {
-  if (!cmd.trim()) throw new UserError("give the trainer command with --cmd", { field: "--cmd" });
-  fillTemplate(cmd, { data: "", eval_data: "", epochs: "", lr: "", out: "", n: "", seed: "" });
-}
-
-async function runPoint(
-  s: ExternalLrSweepSettings,
-  lr: number,
-  parent: { dir: string; id: string },
-  data: { trainDir: string; valDir: string; n: number },
-  session: Session,
-): Promise<ExternalPointResult> {
-  const key = `lr-${lr.toExponential(2)}`;
-  const label = `lr ${lr.toExponential(2)}`;
-  const dir = join(parent.dir, key);
-  if (existsSync(join(dir, RUN_FILES.manifest))) {
-    const m = readManifest(dir);
-    const done = m.summary?.point as ExternalPointResult | undefined;
-    if (m.status === "completed" && done) {
-      session.log(`  ${label}: completed before, kept`);
-      // run.json stores NaN (a loss the trainer did not log) as null
-      return Object.fromEntries(
-        Object.entries(done).map(([k, v]) => [k, v === null ? Number.NaN : v]),
-      ) as unknown as ExternalPointResult;
-    }
-    // an unfinished or failed point starts again from scratch: the trainer's partial output would mix runs
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const outDir = join(dir, "trainer-output");
-  mkdirSync(outDir, { recursive: true });
-  const command = fillTemplate(s.cmd, {
-    data: data.trainDir,
-    eval_data: data.valDir,
-    epochs: String(s.epochs),
-    lr: String(lr),
-    out: outDir,
-    n: String(data.n),
-    seed: String(s.seed),
-  });
-  const run = RunWriter.create(dir, {
-    id: `${parent.id}/${key}`,
-    name: `${parent.id} ${label}`,
-    protocol: "lr-sweep",
-    parent: parent.id,
-    source: { kind: "plateau", path: dir, command: [command] },
-    facts: {
-      epochs: s.epochs,
-      lr: { peak: lr },
-      seed: s.seed,
-      data: { documents: data.n, eval_is_train: false },
-      framework: "external",
-    },
-  });
-  attachTensorBoard(run);
-  session.log(`  ${label} $ ${command}`);
-  const t = await runTrainer({
-    command,
-    runDir: dir,
-    outDir,
-    run,
-    session,
-    pollMs: s.pollMs ?? 1000,
-    label,
-  });
-  const base = {
-    key,
-    label,
-    steps: t.logged ? lastStep(t.logged) : 0,
-    tokens: Number.NaN,
-    seconds: t.seconds,
-    params: Number.NaN,
-    stopped_early: false,
-    values: { lr },
-    command,
-  };
-  const failed = (error: string): ExternalPointResult => {
-    run.event({ kind: "error", step: base.steps, message: error });
-    run.finish("failed");
-    session.log(`  ${label}: FAILED — ${error}`);
-    return { ...base, ...losses(undefined), status: "failed", diverged: false, error };
-  };
-  if (t.interrupted) {
-    run.finish("interrupted");
-    return { ...base, ...losses(t.logged), status: "interrupted", diverged: false };
-  }
-  if (t.code !== 0) return failed(trainerFailure(dir, t));
-  const l = losses(t.logged);
-  if (!t.logged?.series.get("train/loss")?.length)
-    return failed(
-      "plateau found no loss in the trainer's output (trainer_state.json, TensorBoard events or stdout log lines)",
-    );
-  const p: ExternalPointResult = { ...base, ...l, status: "completed", diverged: diverged(t.logged!) };
-  run.setSummary({ point: p });
-  run.finish("completed");
-  session.log(
-    `  ${label}: ${Number.isFinite(p.val_loss) ? `eval ${fmt(p.val_loss)} (best ${fmt(p.best_val_loss)} at step ${p.best_step}), ` : ""}train ${fmt(p.train_loss)}${p.diverged ? ", DIVERGED" : ""}`,
-  );
-  return p;
-}
-
-/** Final and first training loss, final and best eval loss (NaN where the trainer did not log them). */
-function losses(logged: Run | undefined): {
-  train_loss: number;
-  first_train_loss: number;
-  val_loss: number;
-  best_val_loss: number;
-  best_step: number;
-} {
-  const tr = logged?.series.get("train/loss");
-  const ev = logged?.series.get("eval/loss");
-  let best = Number.NaN;
-  let bestStep = 0;
-  for (let i = 0; i < (ev?.length ?? 0); i++)
-    if (Number.isFinite(ev!.value[i]) && !(ev!.value[i] >= best)) {
-      best = ev!.value[i];
-      bestStep = ev!.step[i];
-    }
-  return {
-    train_loss: tr?.length ? tr.value[tr.length - 1] : Number.NaN,
-    first_train_loss: tr?.length ? tr.value[0] : Number.NaN,
-    val_loss: ev?.length ? ev.value[ev.length - 1] : Number.NaN,
-    best_val_loss: best,
-    best_step: bestStep,
-  };
-}
-
-/** A logged loss that is not finite, or a final loss above the first (training; eval when logged twice or more). */
-function diverged(logged: Run): boolean {
-  for (const name of ["train/loss", "eval/loss"]) {
-    const s = logged.series.get(name);
-    if (!s?.length) continue;
-    for (let i = 0; i < s.length; i++) if (!Number.isFinite(s.value[i])) return true;
-    if (s.length >= 2 && s.value[s.length - 1] > s.value[0]) return true;
-  }
-  return false;
 }

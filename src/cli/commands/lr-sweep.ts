@@ -202,24 +202,14 @@ export function register(program: Command): void {
         if (o.engine === "external" || (resume && isExternalSweep(resume))) {
           if (o.range)
             throw new UserError("the range test runs on the embedded engine only", { field: "--range" });
-          if (!resume && !o.data?.length)
-            throw new UserError("give the corpus with --data PATH", { field: "--data" });
-          if (!resume && !o.cmd)
-            throw new UserError("--engine external needs the trainer command in --cmd", { field: "--cmd" });
+          checkExternalCli(o, resume);
           const lrs = lrsFrom(o);
           return runProtocolCommand(ctx, "lr-sweep", (session) =>
             runExternalLrSweep(
               {
-                engine: "external",
-                cmd: o.cmd ?? "",
-                data: o.data ?? [],
-                field: o.field,
+                ...externalCommonFrom(o),
                 n: o.samples,
-                heldOut: o.heldOut,
                 lrs,
-                epochs: o.epochs,
-                seed: o.seed,
-                format: o.format,
                 ...(o.currentLr ? { currentLr: o.currentLr } : {}),
               },
               { runsDir: ctx.runsDir, out: o.out, resume },
@@ -261,6 +251,33 @@ export function register(program: Command): void {
       },
     ),
   );
+}
+
+/** What a new run through an external trainer needs on the command line: the corpus and the trainer command. */
+export interface ExternalCliOpts extends SweepCliOpts {
+  cmd?: string;
+  epochs: number;
+  format: "jsonl" | "txt";
+}
+
+export function checkExternalCli(o: { data?: string[]; cmd?: string }, resume: string | undefined): void {
+  if (resume) return;
+  if (!o.data?.length) throw new UserError("give the corpus with --data PATH", { field: "--data" });
+  if (!o.cmd) throw new UserError("--engine external needs the trainer command in --cmd", { field: "--cmd" });
+}
+
+/** The settings every protocol run through an external trainer shares, from its command line. */
+export function externalCommonFrom(o: ExternalCliOpts) {
+  return {
+    engine: "external" as const,
+    cmd: o.cmd ?? "",
+    data: o.data ?? [],
+    field: o.field,
+    heldOut: o.heldOut,
+    epochs: o.epochs,
+    seed: o.seed,
+    format: o.format,
+  };
 }
 
 /** The LRs to sweep: --lrs, else the log-spaced grid. */
