@@ -1,11 +1,9 @@
-import { join } from "node:path";
 import { createOps } from "../engine/backend.js";
 import { type Qwen2Config, qwen2Config } from "../engine/config.js";
-import { writeJsonAtomic } from "../util/atomic.js";
-import { finishParent } from "./lr-sweep.js";
 import type { Session } from "./session.js";
 import {
   announce,
+  finishSweep,
   fmt,
   openSweep,
   type PointResult,
@@ -115,8 +113,7 @@ export async function runCapacity(
       conclusion,
       status: session.stopRequested() ? "interrupted" : "completed",
     };
-    writeJsonAtomic(join(parent.dir, "result.json"), out);
-    finishParent(parent, out, out.status);
+    finishSweep(parent, out, out.status);
     return out;
   } finally {
     ops.dispose();

@@ -5,12 +5,11 @@ import { readQwen2Config } from "../engine/config.js";
 import { CONFIG_FILE } from "../engine/hf-checkpoint.js";
 import { latestCheckpoint, readTrainerState } from "../train/checkpoint.js";
 import type { TrainConfig } from "../train/config.js";
-import { writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
-import { finishParent } from "./lr-sweep.js";
 import type { Session } from "./session.js";
 import {
   announce,
+  finishSweep,
   fmt,
   openSweep,
   type PointResult,
@@ -154,8 +153,7 @@ export async function runCooldown(
       conclusion,
       status: session.stopRequested() ? "interrupted" : "completed",
     };
-    writeJsonAtomic(join(parent.dir, "result.json"), out);
-    finishParent(parent, out, out.status);
+    finishSweep(parent, out, out.status);
     return out;
   } finally {
     ops.dispose();

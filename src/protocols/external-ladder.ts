@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { writeJsonAtomic } from "../util/atomic.js";
 import {
   type ExternalPointResult,
   failIfEveryPointFailed,
@@ -8,9 +7,8 @@ import {
 } from "./external-point.js";
 import { writeTrainerData } from "./external-process.js";
 import { judgeLadder, type LadderResult, ladderPlan, ladderRaw } from "./ladder.js";
-import { finishParent } from "./lr-sweep.js";
 import type { Session } from "./session.js";
-import type { SampleSettings, SweepWhere } from "./sweep.js";
+import { finishSweep, type SampleSettings, type SweepWhere } from "./sweep.js";
 
 /**
  * The data ladder through the user's own trainer. plateau selects the held-out validation set, the N best
@@ -117,8 +115,7 @@ export async function runExternalLadder(
     conclusion: `${j.conclusion} (judged on the trainer's final eval loss on the held-out set)`,
     status: interrupted ? "interrupted" : "completed",
   };
-  writeJsonAtomic(join(parent.dir, "result.json"), out);
-  if (!interrupted) failIfEveryPointFailed(parent, points, "ladder point");
-  finishParent(parent, out, out.status);
+  if (!interrupted) failIfEveryPointFailed(parent, points, "ladder point", out);
+  finishSweep(parent, out, out.status);
   return out;
 }

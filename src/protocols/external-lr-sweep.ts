@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeJsonAtomic } from "../util/atomic.js";
 import {
   type ExternalPointResult,
   failIfEveryPointFailed,
@@ -8,15 +7,9 @@ import {
   runExternalPoint,
 } from "./external-point.js";
 import { writeTrainerData } from "./external-process.js";
-import {
-  finishParent,
-  judgeLrSweep,
-  type LrSweepResult,
-  type SweepMetric,
-  VALIDATION_METRIC,
-} from "./lr-sweep.js";
+import { judgeLrSweep, type LrSweepResult, type SweepMetric, VALIDATION_METRIC } from "./lr-sweep.js";
 import type { Session } from "./session.js";
-import type { SampleSettings, SweepWhere } from "./sweep.js";
+import { finishSweep, type SampleSettings, type SweepWhere } from "./sweep.js";
 
 export type { ExternalPointResult };
 
@@ -126,8 +119,7 @@ export async function runExternalLrSweep(
     conclusion: `${j.conclusion} (judged on the trainer's ${judgedOn === "eval" ? "eval loss on the held-out set" : "training loss: it logged no eval_loss"})`,
     status: interrupted ? "interrupted" : "completed",
   };
-  writeJsonAtomic(join(parent.dir, "result.json"), out);
-  if (!interrupted) failIfEveryPointFailed(parent, points, "LR");
-  finishParent(parent, out, out.status);
+  if (!interrupted) failIfEveryPointFailed(parent, points, "LR", out);
+  finishSweep(parent, out, out.status);
   return out;
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Run } from "../runs/run.js";
 import { RUN_FILES, RunWriter, readManifest } from "../runs/rundir.js";
 import { attachTensorBoard } from "../train/tensorboard.js";
+import { writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
 import { fillTemplate, lastStep, runTrainer, trainerFailure } from "./external-process.js";
 import type { Session } from "./session.js";
@@ -60,8 +61,10 @@ export function failIfEveryPointFailed(
   parent: { dir: string; run: RunWriter },
   points: ExternalPointResult[],
   where: string,
+  result: unknown,
 ): void {
   if (!points.length || !points.every((p) => p.status === "failed")) return;
+  writeJsonAtomic(join(parent.dir, "result.json"), result);
   parent.run.setSummary({ conclusion: `every ${where} failed` });
   parent.run.finish("failed");
   throw new UserError(`the trainer failed at every ${where}; at ${points[0].label}: ${points[0].error}`, {

@@ -1,14 +1,12 @@
-import { join } from "node:path";
 import { openCorpus } from "../data/read/corpus.js";
 import { createOps } from "../engine/backend.js";
-import { writeJsonAtomic } from "../util/atomic.js";
 import { Rng } from "../util/rng.js";
 import { olsSlope } from "./capacity.js";
 import { loadStoredSamples, storeSamples } from "./dataset.js";
-import { finishParent } from "./lr-sweep.js";
 import type { Session } from "./session.js";
 import {
   announce,
+  finishSweep,
   fmt,
   openSweep,
   type PointResult,
@@ -243,8 +241,7 @@ export async function runLadder(
       ),
       status: session.stopRequested() ? "interrupted" : "completed",
     };
-    writeJsonAtomic(join(parent.dir, "result.json"), out);
-    finishParent(parent, out, out.status);
+    finishSweep(parent, out, out.status);
     return out;
   } finally {
     ops.dispose();

@@ -5,11 +5,11 @@ import { RunWriter } from "../runs/rundir.js";
 import { trainStep } from "../train/step.js";
 import { attachTensorBoard } from "../train/tensorboard.js";
 import { Trainer } from "../train/trainer.js";
-import { writeJsonAtomic } from "../util/atomic.js";
 import type { Session } from "./session.js";
 import {
   announce,
   createParent,
+  finishSweep,
   fmt,
   openSweep,
   type Parent,
@@ -93,7 +93,7 @@ export async function runLrSweep(
     }));
     const results = await runPoints(parent, points, data, ops, session);
     const out = summarize(parent.dir, settings, results, session.stopRequested());
-    finishParent(parent, out, out.status);
+    finishSweep(parent, out, out.status);
     return out;
   } finally {
     ops.dispose();
@@ -118,7 +118,6 @@ function summarize(
     conclusion: j.conclusion,
     status: interrupted ? "interrupted" : "completed",
   };
-  writeJsonAtomic(join(dir, "result.json"), out);
   return out;
 }
 
@@ -189,15 +188,6 @@ export function judgeLrSweep(
   };
 }
 
-export function finishParent(
-  parent: Parent,
-  result: { conclusion: string },
-  status: "completed" | "interrupted",
-): void {
-  parent.run.setSummary({ conclusion: result.conclusion });
-  parent.run.finish(status);
-}
-
 // ---- range test ----------------------------------------------------------------------------------------------
 
 export interface RangeTestSettings extends SweepCommon {
@@ -229,7 +219,7 @@ export async function runRangeTest(
   const ops = await createOps({ backend: s.backend, threads: s.threads });
   try {
     const r = rangeTest(s, data, ops, parent, session);
-    finishParent(parent, r, r.stopped === "interrupted" ? "interrupted" : "completed");
+    finishSweep(parent, r, r.stopped === "interrupted" ? "interrupted" : "completed");
     return r;
   } finally {
     ops.dispose();
@@ -311,7 +301,6 @@ function rangeTest(
     suggestions,
     conclusion,
   };
-  writeJsonAtomic(join(parent.dir, "result.json"), out);
   session.log(`  ${conclusion}`);
   return out;
 }

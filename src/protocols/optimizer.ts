@@ -1,11 +1,9 @@
-import { join } from "node:path";
 import { createOps } from "../engine/backend.js";
 import type { TrainConfig } from "../train/config.js";
-import { writeJsonAtomic } from "../util/atomic.js";
-import { finishParent } from "./lr-sweep.js";
 import type { Session } from "./session.js";
 import {
   announce,
+  finishSweep,
   fmt,
   openSweep,
   type PointResult,
@@ -116,8 +114,7 @@ export async function runOptimizerProbe(
       conclusion,
       status: session.stopRequested() ? "interrupted" : "completed",
     };
-    writeJsonAtomic(join(parent.dir, "result.json"), out);
-    finishParent(parent, out, out.status);
+    finishSweep(parent, out, out.status);
     return out;
   } finally {
     ops.dispose();

@@ -96,6 +96,17 @@ export interface Parent {
   run: RunWriter;
 }
 
+/** A sweep's end: result.json in its parent, the conclusion as the parent's summary, and its final status. */
+export function finishSweep(
+  parent: Parent,
+  result: { conclusion: string },
+  status: "completed" | "interrupted",
+): void {
+  writeJsonAtomic(join(parent.dir, "result.json"), result);
+  parent.run.setSummary({ conclusion: result.conclusion });
+  parent.run.finish(status);
+}
+
 /** A new parent run directory with its settings. */
 export function createParent(
   runsDir: string,
