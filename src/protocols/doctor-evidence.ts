@@ -19,12 +19,7 @@ export function auditObservation(s: AuditSummary): Observation {
   const docs = Math.max(1, s.totals.docs);
   const f = s.totals.flagged / docs;
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const kinds = Object.entries(s.noise)
-    .filter(([, v]) => v && v.docs > 0)
-    .sort((a, b) => (b[1]?.docs ?? 0) - (a[1]?.docs ?? 0))
-    .slice(0, 4)
-    .map(([k, v]) => `${k} ${pct(v?.fraction ?? 0)}`)
-    .join(", ");
+  const kinds = noiseLine(s);
   const dup = s.duplicates.exact + s.duplicates.near;
   const text = `corpus audit: ${s.totals.flagged} of ${s.totals.docs} documents flagged (${pct(f)})${kinds ? `: ${kinds}` : ""}; ${dup} duplicates (${s.duplicates.exact} exact, ${s.duplicates.near} near)`;
   if (f < AUDIT_CLEAN_BELOW) return { rule: CORPUS_AUDIT_RULE, text, against: ["data-quality"], weight: 0.4 };
@@ -34,6 +29,16 @@ export function auditObservation(s: AuditSummary): Observation {
     supports: ["data-quality"],
     weight: Math.min(AUDIT_WEIGHT_MAX, AUDIT_WEIGHT_PER_FLAGGED * f),
   };
+}
+
+/** The four most frequent noise kinds with their shares ("structure 27.4%, duplicate 18.4%, …"). */
+export function noiseLine(s: AuditSummary): string {
+  return Object.entries(s.noise)
+    .filter(([, v]) => v && v.docs > 0)
+    .sort((a, b) => (b[1]?.docs ?? 0) - (a[1]?.docs ?? 0))
+    .slice(0, 4)
+    .map(([k, v]) => `${k} ${(100 * (v?.fraction ?? 0)).toFixed(1)}%`)
+    .join(", ");
 }
 
 /** How each cause reads in the doctor's one-sentence answer. */

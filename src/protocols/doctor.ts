@@ -14,10 +14,12 @@ import {
   auditObservation,
   CAUSE_TEXT,
   type DoctorProtocol,
+  noiseLine,
   type PlanSkip,
   planDoctorExperiments,
 } from "./doctor-evidence.js";
 import { doctorHtml, doctorMarkdown } from "./doctor-report.js";
+import { shellQuote } from "./external-process.js";
 import { type LadderResult, ladderSizes, runLadder } from "./ladder.js";
 import { OPTIMIZER_GRIDS, type OptimizerResult, runOptimizerProbe } from "./optimizer.js";
 import {
@@ -354,15 +356,6 @@ function modelFromFacts(
   }
 }
 
-function noiseLine(s: AuditSummary): string {
-  return Object.entries(s.noise)
-    .filter(([, v]) => v && v.docs > 0)
-    .sort((a, b) => (b[1]?.docs ?? 0) - (a[1]?.docs ?? 0))
-    .slice(0, 4)
-    .map(([k, v]) => `${k} ${(100 * (v?.fraction ?? 0)).toFixed(1)}%`)
-    .join(", ");
-}
-
 /**
  * The causes ranked over every run's logs and the audit; without logs, the audit alone speaks for or against
  * data quality (same noisy-OR as the diagnosis: prior 0.05, one observation).
@@ -393,10 +386,7 @@ export function rankedCauses(
 /** A hypothesis's command with the corpus filled in where the logs did not name it. */
 function withData(cmd: string, data: string[]): string {
   if (!data.length || !cmd.includes("<DATA>")) return cmd;
-  return cmd.replace(
-    "<DATA>",
-    data.map((p) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replaceAll("'", "'\\''")}'`)).join(" "),
-  );
+  return cmd.replace("<DATA>", data.map(shellQuote).join(" "));
 }
 
 /** The commands the doctor itself has just run: not worth recommending again. */
