@@ -161,21 +161,29 @@ export function chartOptions(q: URLSearchParams): ChartOptions {
   };
 }
 
-function runIds(q: URLSearchParams): string[] {
-  const ids = q.getAll("run");
-  if (ids.length === 0) throw new HttpError(400, "query parameter `run` (a run id) is required");
-  if (ids.length > LIMITS.runsPerRequest)
-    throw new HttpError(400, `at most ${LIMITS.runsPerRequest} runs at once`);
-  return ids;
+/**
+ * Every value of a repeated query parameter (`run=a&run=b`), at most `max` of them (and at least one when
+ * `required`); `what` names one value and `plural` several, for the error messages.
+ */
+function repeatedParam(
+  q: URLSearchParams,
+  name: string,
+  what: string,
+  plural: string,
+  max: number,
+  required = true,
+): string[] {
+  const values = q.getAll(name);
+  if (required && values.length === 0)
+    throw new HttpError(400, `query parameter \`${name}\` (${what}) is required`);
+  if (values.length > max) throw new HttpError(400, `at most ${max} ${plural} at once`);
+  return values;
 }
 
-function seriesNames(q: URLSearchParams): string[] {
-  const names = q.getAll("name");
-  if (names.length === 0) throw new HttpError(400, "query parameter `name` (a series name) is required");
-  if (names.length > LIMITS.seriesPerRequest)
-    throw new HttpError(400, `at most ${LIMITS.seriesPerRequest} series at once`);
-  return names;
-}
+const runIds = (q: URLSearchParams, required = true) =>
+  repeatedParam(q, "run", "a run id", "runs", LIMITS.runsPerRequest, required);
+const seriesNames = (q: URLSearchParams) =>
+  repeatedParam(q, "name", "a series name", "series", LIMITS.seriesPerRequest);
 
 /**
  * `/api/series?run=ID[&run=ID2…]&name=train/loss[&name=…]&width=W&smooth=density|tb|none&weight=w
@@ -243,9 +251,7 @@ async function report(ctx: ApiContext, _req: IncomingMessage, res: ServerRespons
 /** `/api/live?run=ID&from=OFFSET&t0=T[&run=…]` plus the chart options of the snapshot the client holds. */
 async function live(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const q = url.searchParams;
-  const ids = q.getAll("run");
-  if (ids.length > LIMITS.runsPerRequest)
-    throw new HttpError(400, `at most ${LIMITS.runsPerRequest} runs at once`);
+  const ids = runIds(q, false);
   const from = q.getAll("from");
   const t0 = q.getAll("t0");
   const runs = ids.map((id, k) => {
