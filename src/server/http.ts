@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { encodeNumber } from "../util/finite-json.js";
 
 /**
  * Small HTTP helpers over node:http (no framework): typed errors that become status codes, JSON and text
@@ -91,10 +92,8 @@ export function sendError(res: ServerResponse, err: HttpError): void {
 }
 
 /** JSON has no NaN or infinities: they travel as the strings plateau's files use ("NaN", "Infinity"). */
-export function finiteReplacer(_k: string, v: unknown): unknown {
-  if (typeof v === "number" && !Number.isFinite(v))
-    return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
-  return v;
+function finiteReplacer(_k: string, v: unknown): unknown {
+  return typeof v === "number" ? encodeNumber(v) : v;
 }
 
 /** Read a JSON body of at most `limit` bytes; refuses other content types (which also forces a CORS preflight). */
