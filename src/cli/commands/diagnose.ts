@@ -19,6 +19,7 @@ import { Progress } from "../../util/progress.js";
 import { paint, type Style, say, warn } from "../../util/term.js";
 import { action, examples, stringifyJson } from "../context.js";
 import { VERSION } from "../program.js";
+import { positiveInt } from "./model.js";
 
 interface DiagnoseFlags {
   out?: string;
@@ -162,13 +163,6 @@ function printSummary(ds: RunDiagnosis[], color: boolean, reportPath?: string): 
     say("");
   }
   if (reportPath) say(`report: ${reportPath}`);
-}
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new UserError(`expected a positive integer, got "${v}"`, { field: "--width" });
-  return n;
 }
 
 function positiveNumber(v: string): number {

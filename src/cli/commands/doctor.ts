@@ -8,7 +8,7 @@ import { interactiveSession } from "../../protocols/session.js";
 import { UserError } from "../../util/errors.js";
 import { paint, say } from "../../util/term.js";
 import { action, type Ctx, examples } from "../context.js";
-import { addEngineOptions, type EngineCliOpts, finiteNumber, modelConfigFrom, positiveInt } from "./model.js";
+import { addEngineOptions, type EngineCliOpts, finiteNumber, modelTargetFrom, positiveInt } from "./model.js";
 
 interface DoctorOpts extends EngineCliOpts {
   run?: string[];
@@ -106,10 +106,7 @@ async function doctorCommand(
         run,
         data,
         field: o.field,
-        model:
-          o.config || o.preset
-            ? { name: o.config ?? `preset ${o.preset}`, config: modelConfigFrom(o) }
-            : null,
+        model: modelTargetFrom(o),
         overfit: { n: o.samples, epochs: o.epochs, seqLen: o.seq },
         experiments: o.experiments,
         experimentTokens: o.tokens,

@@ -8,7 +8,14 @@ import { findRun } from "../../runs/root.js";
 import { UserError } from "../../util/errors.js";
 import { paint, say, table } from "../../util/term.js";
 import { action, type Ctx, examples } from "../context.js";
-import { addEngineOptions, type EngineCliOpts, finiteNumber, modelConfigFrom, positiveInt } from "./model.js";
+import {
+  addEngineOptions,
+  type EngineCliOpts,
+  finiteNumber,
+  modelTargetFrom,
+  nonNegativeInt,
+  positiveInt,
+} from "./model.js";
 
 /** The options every comparative protocol shares (data, model, budget, engine, resume). */
 export interface SweepCliOpts extends EngineCliOpts {
@@ -55,9 +62,7 @@ export function addSweepOptions(cmd: Command, tokens: number = SWEEP_DEFAULTS.to
       .addOption(new Option("--batch <n>", "sequences per step").argParser(positiveInt).default(d.batch))
       .addOption(new Option("--tokens <n>", "training tokens per run").argParser(positiveInt).default(tokens))
       .addOption(
-        new Option("--seed <n>", "seed (the same for every run)")
-          .argParser(positiveIntOrZero)
-          .default(d.seed),
+        new Option("--seed <n>", "seed (the same for every run)").argParser(nonNegativeInt).default(d.seed),
       )
       .addOption(
         new Option("--eval-every <n>", "validation every N steps")
@@ -69,13 +74,6 @@ export function addSweepOptions(cmd: Command, tokens: number = SWEEP_DEFAULTS.to
   );
 }
 
-function positiveIntOrZero(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0)
-    throw new UserError("must be a non-negative integer", { field: "--seed" });
-  return n;
-}
-
 export function sweepCommonFrom(o: SweepCliOpts): SweepCommon {
   if (!o.resume && !o.data?.length)
     throw new UserError("give the corpus with --data PATH", { field: "--data" });
@@ -84,8 +82,7 @@ export function sweepCommonFrom(o: SweepCliOpts): SweepCommon {
     field: o.field,
     n: o.samples,
     heldOut: o.heldOut,
-    model:
-      o.config || o.preset ? { name: o.config ?? `preset ${o.preset}`, config: modelConfigFrom(o) } : null,
+    model: modelTargetFrom(o),
     tokenizer: o.tokenizer,
     seqLen: o.seq,
     batch: o.batch,

@@ -73,6 +73,16 @@ export function modelConfigFrom(
   return preset(name);
 }
 
+/** The model a protocol targets: from --config / --preset, or null when neither is given (a default proxy). */
+export function modelTargetFrom(opts: {
+  config?: string;
+  preset?: string;
+}): { name: string; config: Qwen2Config } | null {
+  return opts.config || opts.preset
+    ? { name: opts.config ?? `preset ${opts.preset}`, config: modelConfigFrom(opts) }
+    : null;
+}
+
 export function register(program: Command): void {
   const model = program
     .command("model")

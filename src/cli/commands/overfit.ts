@@ -17,7 +17,14 @@ import { OPTIMIZER_NAMES } from "../../train/optim/index.js";
 import { UserError } from "../../util/errors.js";
 import { paint, say, table } from "../../util/term.js";
 import { action, type Ctx, examples } from "../context.js";
-import { addEngineOptions, type EngineCliOpts, finiteNumber, modelConfigFrom, positiveInt } from "./model.js";
+import {
+  addEngineOptions,
+  type EngineCliOpts,
+  finiteNumber,
+  modelConfigFrom,
+  modelTargetFrom,
+  positiveInt,
+} from "./model.js";
 
 interface OverfitOpts extends EngineCliOpts {
   data?: string[];
@@ -196,17 +203,13 @@ async function overfitCommand(ctx: Ctx, opts: OverfitOpts): Promise<number> {
     } else if (opts.resume) result = await resumeOverfit(findRun(ctx.runsDir, opts.resume), session);
     else {
       if (!opts.data?.length) throw new UserError("give the corpus with --data PATH", { field: "--data" });
-      const target =
-        opts.config || opts.preset
-          ? { name: opts.config ?? `preset ${opts.preset}`, config: modelConfigFrom(opts) }
-          : null;
       const settings: OverfitSettings = {
         ...DEFAULT_OVERFIT,
         data: opts.data,
         field: opts.field,
         n: opts.samples ?? DEFAULT_OVERFIT.n,
         epochs: opts.epochs ?? DEFAULT_OVERFIT.epochs,
-        model: target,
+        model: modelTargetFrom(opts),
         proxy: opts.proxy,
         budgetSeconds: parseDuration(opts.budget, "--budget"),
         tokenizer: opts.tokenizer,
