@@ -119,13 +119,11 @@ export async function readJsonBody(req: IncomingMessage, limit: number = LIMITS.
 
 /** A query parameter as an integer within [lo, hi], or the default. */
 export function intParam(q: URLSearchParams, name: string, def: number, lo: number, hi: number): number {
-  const raw = q.get(name);
-  if (raw === null || raw === "") return def;
-  const v = Number(raw);
-  if (!Number.isFinite(v)) throw new HttpError(400, `query parameter \`${name}\` must be a number`);
-  return Math.max(lo, Math.min(hi, Math.round(v)));
+  // rounding after the clamp is the same as before it: the bounds are integers
+  return Math.round(numParam(q, name, def, lo, hi));
 }
 
+/** A query parameter as a number within [lo, hi], or the default. */
 export function numParam(q: URLSearchParams, name: string, def: number, lo: number, hi: number): number {
   const raw = q.get(name);
   if (raw === null || raw === "") return def;
