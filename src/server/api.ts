@@ -151,7 +151,7 @@ function seriesInfo(s: Series) {
 }
 
 /** Chart options from the query string (shared by /api/series and /api/live, so a stream continues its snapshot). */
-export function chartOptions(q: URLSearchParams): ChartOptions {
+function chartOptions(q: URLSearchParams): ChartOptions {
   return {
     width: intParam(q, "width", DEFAULT_CHART.width, LIMITS.minWidth, LIMITS.maxWidth),
     smooth: enumParam(q, "smooth", SMOOTHINGS, DEFAULT_CHART.smooth),

@@ -46,7 +46,7 @@ export const DEFAULT_CHART: ChartOptions = {
 const VIEWPORT_POINTS = 1000;
 
 /** Series a smoother must leave alone: the LR is a schedule, not a noisy measurement. */
-export function isUnsmoothed(name: string): boolean {
+function isUnsmoothed(name: string): boolean {
   return /(^|\/)(lr|learning_rate)$/.test(name);
 }
 
@@ -239,7 +239,7 @@ export function xRange(cols: Columns[], logx = false): number {
  * plottable points at full resolution and kept those sent. `step` accompanies x when x is not the step, so the
  * findings' step ranges can be placed on the chart.
  */
-export function encodeSeries(
+function encodeSeries(
   name: string,
   c: Columns,
   smoothed: Float64Array | undefined,

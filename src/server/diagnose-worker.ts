@@ -24,7 +24,7 @@ export interface Overlays {
   grad?: { markers: ChartMarker[]; logY: boolean };
 }
 
-export function overlaysOf(d: RunDiagnosis): Overlays {
+function overlaysOf(d: RunDiagnosis): Overlays {
   const out: Overlays = {};
   let specs: ReturnType<typeof runChartSpecs>;
   try {

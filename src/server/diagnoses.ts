@@ -131,7 +131,7 @@ export class DiagnosisCache {
 }
 
 /** The finding a run list shows: the first one (diagnose sorts by severity, then confidence). */
-export function headlineOf(findings: Finding[]): Headline | null {
+function headlineOf(findings: Finding[]): Headline | null {
   const f = findings[0];
   if (!f) return null;
   return { rule: f.rule, severity: f.severity, confidence: f.confidence, summary: f.evidence.summary };

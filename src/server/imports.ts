@@ -108,7 +108,7 @@ export class ImportSources {
 }
 
 /** Size and mtime of every file under `p` (bounded walk): changes when logs are appended or replaced. */
-export function fingerprint(p: string): string {
+function fingerprint(p: string): string {
   const hash = createHash("sha1");
   let files = 0;
   const walk = (path: string, depth: number) => {

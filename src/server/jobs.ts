@@ -32,7 +32,7 @@ interface Job extends JobInfo {
   child: ChildProcess;
 }
 
-export const JOB_LIMITS = { args: 64, argChars: 4096, outputChars: 16 * 1024, jobs: 4 } as const;
+const JOB_LIMITS = { args: 64, argChars: 4096, outputChars: 16 * 1024, jobs: 4 } as const;
 
 export class JobManager {
   private readonly jobs = new Map<string, Job>();

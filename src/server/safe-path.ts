@@ -14,7 +14,7 @@ import { HttpError } from "./http.js";
  */
 
 /** What may be served from the runs root, and as what. */
-export const SERVABLE_TYPES: Record<string, string> = {
+const SERVABLE_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".md": "text/plain; charset=utf-8",
   ".txt": "text/plain; charset=utf-8",
@@ -27,7 +27,7 @@ export const SERVABLE_TYPES: Record<string, string> = {
 };
 
 /** The decoded segments of a raw (still percent-encoded) relative URL path, or a 400/403. */
-export function urlSegments(rawPath: string): string[] {
+function urlSegments(rawPath: string): string[] {
   if (rawPath.length === 0) throw new HttpError(404, "no such file");
   const out: string[] = [];
   for (const raw of rawPath.split("/")) {
