@@ -130,7 +130,7 @@ export function register(program: Command): void {
           signals: Boolean(o.signals),
         });
         if (summary.totals.docs === 0) throw noDocuments(summary);
-        const flaggedShare = summary.totals.docs ? summary.totals.flagged / summary.totals.docs : 0;
+        const flaggedShare = summary.totals.flagged / summary.totals.docs;
         if (ctx.json) ctx.emit({ out, outputs: outputFiles(out), ...summary });
         else printSummary(summary, out, ctx.color);
         if (maxNoise !== undefined && flaggedShare > maxNoise)

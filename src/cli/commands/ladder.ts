@@ -8,9 +8,9 @@ import { action, examples } from "../context.js";
 import {
   addSweepOptions,
   checkExternalCli,
+  type ExternalCliOpts,
   externalCommonFrom,
   runProtocolCommand,
-  type SweepCliOpts,
   sweepCommonFrom,
 } from "./lr-sweep.js";
 import { finiteNumber, positiveInt } from "./model.js";
@@ -62,15 +62,11 @@ export function register(program: Command): void {
     action(
       async (
         ctx,
-        o: SweepCliOpts & {
+        o: ExternalCliOpts & {
           start: number;
           sizes?: string;
           lr: number;
           patience: number;
-          engine: "embedded" | "external";
-          cmd?: string;
-          epochs: number;
-          format: "jsonl" | "txt";
         },
       ) => {
         let sizes = ladderSizes(Math.min(o.start, o.samples), o.samples);

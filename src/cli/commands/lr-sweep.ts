@@ -179,7 +179,7 @@ export function register(program: Command): void {
     action(
       async (
         ctx,
-        o: SweepCliOpts & {
+        o: ExternalCliOpts & {
           minLr: number;
           maxLr: number;
           points: number;
@@ -189,10 +189,6 @@ export function register(program: Command): void {
           startLr: number;
           endLr: number;
           iterations: number;
-          engine: "embedded" | "external";
-          cmd?: string;
-          epochs: number;
-          format: "jsonl" | "txt";
         },
       ) => {
         const resume = o.resume ? findRun(ctx.runsDir, o.resume) : undefined;
@@ -250,8 +246,9 @@ export function register(program: Command): void {
   );
 }
 
-/** What a new run through an external trainer needs on the command line: the corpus and the trainer command. */
+/** The sweep options plus --engine and the external trainer's (--cmd, --epochs, --format). */
 export interface ExternalCliOpts extends SweepCliOpts {
+  engine: "embedded" | "external";
   cmd?: string;
   epochs: number;
   format: "jsonl" | "txt";
