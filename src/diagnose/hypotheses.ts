@@ -218,13 +218,8 @@ function nextStep(
       );
     case "not-a-problem": {
       const sp = has(findings, "schedule-plateau");
-      if (sp && sp.evidence.decay_gain === undefined)
-        return mk(
-          "cooldown",
-          `--checkpoint ${checkpointArg(a)}`,
-          "a short LR decay cashes in what a constant LR leaves on the table; if it does, the plateau was the schedule",
-        );
-      if (!sp && a.learningCurve?.lrKnownConstant)
+      // a cooldown answers it unless the schedule-plateau finding already measured what the decay gains
+      if (sp ? sp.evidence.decay_gain === undefined : a.learningCurve?.lrKnownConstant)
         return mk(
           "cooldown",
           `--checkpoint ${checkpointArg(a)}`,
