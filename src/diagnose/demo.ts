@@ -148,12 +148,13 @@ export function writeDemoRunLog(dir: string, opts: { seed?: number; steps?: numb
       });
     }
   }
-  const trainLoss = history.filter((h) => "loss" in h).reduce((a, h) => a + (h.loss as number), 0);
+  const logged = history.filter((h) => "loss" in h);
+  const trainLoss = logged.reduce((a, h) => a + (h.loss as number), 0) / logged.length;
   history.push({
     epoch: T / stepsPerEpoch,
     step: T,
     total_flos: 6 * 1.104e9 * T * tokensPerStep,
-    train_loss: trainLoss / history.filter((h) => "loss" in h).length,
+    train_loss: trainLoss,
     train_runtime: 864000.3,
     train_samples_per_second: 7.585,
     train_steps_per_second: 0.023,
