@@ -137,17 +137,16 @@ export function runChartSpecs(d: RunDiagnosis, o: RunChartOptions): ChartSpec[] 
       const x1 = Math.min((lc.projection.current + lc.projection.more) / perStep, 1.25 * a.lastStepTrain);
       xMax = Math.max(xMax, x1);
       const xs: number[] = [];
-      const ys: (number | null)[] = [];
+      const ys: number[] = [];
       for (let k = 0; k <= 120; k++) {
         const s = x0 * (x1 / x0) ** (k / 120);
         xs.push(Math.round(s));
-        const v = projectPowerLaw(lc.fit, s * perStep).value;
-        ys.push(Number.isFinite(v) ? Number(v.toPrecision(7)) : null);
+        ys.push(projectPowerLaw(lc.fit, s * perStep).value);
       }
       loss.push({
         label: `power-law fit, L∞ = ${lc.fit.lInf.toFixed(3)}`,
         x: xs,
-        y: ys,
+        y: round(ys),
         color: PALETTE.fit,
         width: 2,
         dash: [6, 4],
