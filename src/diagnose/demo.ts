@@ -42,7 +42,7 @@ const FLOAT_KEYS = new Set([
 ]);
 
 /** Python's float repr: integral values keep ".0", small ones use a two-digit exponent (1e-05), NaN stays NaN. */
-export function pyFloat(v: number): string {
+function pyFloat(v: number): string {
   if (Number.isNaN(v)) return "NaN";
   if (!Number.isFinite(v)) return v > 0 ? "Infinity" : "-Infinity";
   if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
@@ -51,7 +51,7 @@ export function pyFloat(v: number): string {
 }
 
 /** json.dumps(obj, indent=2, sort_keys=True) for the shapes a trainer_state.json holds. */
-export function pythonJson(value: unknown, indent = 2, key = "", depth = 0): string {
+function pythonJson(value: unknown, indent = 2, key = "", depth = 0): string {
   const pad = " ".repeat(indent * (depth + 1));
   const end = " ".repeat(indent * depth);
   if (value === null || value === undefined) return "null";
@@ -69,7 +69,7 @@ export function pythonJson(value: unknown, indent = 2, key = "", depth = 0): str
   return `{\n${entries.map(([k, v]) => `${pad}${JSON.stringify(k)}: ${pythonJson(v, indent, k, depth + 1)}`).join(",\n")}\n${end}}`;
 }
 
-export const DEMO_CONFIG = {
+const DEMO_CONFIG = {
   architectures: ["Qwen2ForCausalLM"],
   attention_dropout: 0.0,
   bos_token_id: 151643,

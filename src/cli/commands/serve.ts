@@ -17,7 +17,7 @@ const PROTOCOL_COMMANDS = [
   "doctor",
 ];
 
-export const DEFAULT_PORT = 6066;
+const DEFAULT_PORT = 6066;
 
 interface ServeOpts {
   port: number;
