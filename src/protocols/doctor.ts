@@ -135,6 +135,12 @@ export async function runDoctor(
     throw new UserError("give the run's logs with --run, the corpus with --data, or both", {
       field: "--run",
     });
+  for (const [field, paths] of [
+    ["--run", settings.run],
+    ["--data", settings.data],
+  ] as const)
+    for (const p of paths)
+      if (!existsSync(p)) throw new UserError("no such file or directory", { file: p, field });
   const dir = where.resume ?? where.out ?? join(where.runsDir, newRunId("doctor"));
   mkdirSync(dir, { recursive: true });
   const parent = where.resume
@@ -153,168 +159,173 @@ export async function runDoctor(
     interrupted: false,
   };
   session.log(`plateau doctor → ${dir}`);
-
-  // 1. diagnosis
-  let diagnoses: RunDiagnosis[] = [];
-  let model = settings.model;
-  if (settings.run.length) {
-    session.log(`1/4 diagnosing the logs in ${settings.run.join(", ")}`);
-    const ing = await ingestPaths(settings.run);
-    diagnoses = diagnoseRuns(ing.runs, { available: settings.available });
-    out.diagnosis = diagnosisJson(diagnoses);
-    const top = out.diagnosis.hypotheses.slice(0, 3);
-    for (const f of out.diagnosis.findings.filter((x) => x.severity !== "info").slice(0, 5))
-      session.log(`    ${f.severity} ${f.rule}: ${f.evidence.summary}`);
-    session.log(`    most likely: ${top.map((h) => `${h.cause} (${h.confidence.toFixed(2)})`).join(", ")}`);
-    model ??= modelFromFacts(ing.runs[0]?.manifest.facts.model?.config);
-  } else out.skipped.push({ what: "diagnosis", why: "no --run logs given" });
-
-  // 2. audit (its result joins the logs' evidence, and the causes are ranked again)
-  let auditObs: Observation | undefined;
-  let ofSelection: SampleFiles | undefined;
-  const ofDir = join(dir, "overfit");
-  if (settings.data.length) {
-    session.log(`2/4 auditing ${settings.data.join(", ")}`);
-    const auditDir = join(dir, "audit");
-    const stored = join(auditDir, "summary.json");
-    let summary: AuditSummary;
-    if (where.resume && existsSync(stored)) summary = JSON.parse(readFileSync(stored, "utf8"));
-    else {
-      // one pass over the corpus does both: the audit, and the overfit test's selection (which audits anyway)
-      ofSelection = await selectAndStore(settings.data, settings.overfit.n, ofDir, session, {
-        field: settings.field,
-        auditOut: auditDir,
-      });
-      summary = JSON.parse(readFileSync(stored, "utf8"));
-    }
-    out.audit = {
-      totals: summary.totals,
-      noise: summary.noise,
-      duplicates: summary.duplicates,
-      languages: summary.languages,
-      report: join(auditDir, "report.md"),
-    };
-    auditObs = auditObservation(summary);
-    if (diagnoses.length) {
-      diagnoses = diagnoses.map((d) => withObservations(d, [auditObs as Observation], settings.available));
+  try {
+    // 1. diagnosis
+    let diagnoses: RunDiagnosis[] = [];
+    let model = settings.model;
+    if (settings.run.length) {
+      session.log(`1/4 diagnosing the logs in ${settings.run.join(", ")}`);
+      const ing = await ingestPaths(settings.run);
+      diagnoses = diagnoseRuns(ing.runs, { available: settings.available });
       out.diagnosis = diagnosisJson(diagnoses);
-    }
-    const t = summary.totals;
-    session.log(
-      `    ${t.docs} documents, ${t.flagged} flagged (${((100 * t.flagged) / Math.max(1, t.docs)).toFixed(1)}%): ${noiseLine(summary)}`,
-    );
-    if (diagnoses.length)
-      session.log(
-        `    with the audit as evidence: ${rankedCauses(diagnoses, auditObs)
-          .slice(0, 3)
-          .map((h) => `${h.cause} (${h.confidence.toFixed(2)})`)
-          .join(", ")}`,
-      );
-  } else out.skipped.push({ what: "audit, overfit test and experiments", why: "no --data corpus given" });
+      const top = out.diagnosis.hypotheses.slice(0, 3);
+      for (const f of out.diagnosis.findings.filter((x) => x.severity !== "info").slice(0, 5))
+        session.log(`    ${f.severity} ${f.rule}: ${f.evidence.summary}`);
+      session.log(`    most likely: ${top.map((h) => `${h.cause} (${h.confidence.toFixed(2)})`).join(", ")}`);
+      model ??= modelFromFacts(ing.runs[0]?.manifest.facts.model?.config);
+    } else out.skipped.push({ what: "diagnosis", why: "no --run logs given" });
 
-  // 3. overfit test
-  if (settings.data.length && !session.stopRequested()) {
-    session.log(`3/4 overfit test: ${settings.overfit.n} best samples × ${settings.overfit.epochs} epochs`);
-    const finished = join(ofDir, "result.json");
-    const ofSettings: OverfitSettings = {
-      ...DEFAULT_OVERFIT,
-      data: settings.data,
-      field: settings.field,
-      model,
-      n: settings.overfit.n,
-      epochs: settings.overfit.epochs,
-      seqLen: settings.overfit.seqLen,
-      threads: settings.threads,
-      backend: settings.backend,
-    };
-    if (existsSync(finished)) out.overfit = JSON.parse(readFileSync(finished, "utf8")) as OverfitResult;
-    else if (existsSync(join(ofDir, "run.json"))) out.overfit = await resumeOverfit(ofDir, session);
-    else if (ofSelection) {
-      const s = ofSelection.selection;
-      session.log(
-        `  selected the ${ofSelection.texts.length} best of ${s.read} documents in the audit's pass (lowest score kept ${s.min_score.toFixed(3)})`,
-      );
-      out.overfit = await overfitSamples(ofSettings, ofSelection.texts, ofDir, session, s);
-    } else if (existsSync(join(ofDir, "data", "train.jsonl")))
-      out.overfit = await overfitSamples(ofSettings, loadStoredSamples(ofDir), ofDir, session);
-    else out.overfit = await runOverfit(ofSettings, { runsDir: dir, out: ofDir }, session);
-    session.log(
-      `    verdict: ${out.overfit.verdict.toUpperCase()} (loss ${out.overfit.initial_loss.toFixed(3)} → ${out.overfit.final_loss.toFixed(3)}, memorisation ${(100 * out.overfit.memorization).toFixed(0)}%)`,
-    );
-  }
-
-  // 4. the experiments the ranked causes call for (only those a proxy can settle; the others become commands)
-  const pipelineBroken = confirmedBugs(out.overfit).length > 0;
-  const ranked = rankedCauses(diagnoses, out.audit ? auditObs : undefined, settings.data);
-  const plan = planDoctorExperiments(ranked, settings.experiments, experimentBudget(settings, out.overfit));
-  out.handed_back = plan.skipped.map((x) => ({ ...x, command: withData(x.command, settings.data) }));
-  if (settings.data.length && !pipelineBroken && !session.stopRequested()) {
-    session.log(
-      `4/4 experiments: ${plan.run.length ? plan.run.map((p) => p.protocol).join(", ") : "none a proxy can settle"}`,
-    );
-    for (const s of out.handed_back) session.log(`    not run here: ${s.what} — ${s.command}`);
-    const common: SweepCommon = {
-      data: settings.data,
-      field: settings.field,
-      n: 400,
-      heldOut: settings.heldOut ?? 60,
-      model,
-      seqLen: settings.seqLen,
-      batch: 4,
-      tokens: settings.experimentTokens,
-      seed: 0,
-      evalEvery: 10,
-      threads: settings.threads,
-      backend: settings.backend,
-    };
-    for (const p of plan.run) {
-      if (session.stopRequested()) break;
-      const at = { runsDir: dir, out: join(dir, p.protocol) };
-      const done = join(at.out, "result.json");
-      if (existsSync(done)) {
-        const result = JSON.parse(readFileSync(done, "utf8"));
-        if (result.status === "completed") {
-          out.experiments.push({ protocol: p.protocol, why: p.why, result } as ExperimentResult);
-          continue;
-        }
+    // 2. audit (its result joins the logs' evidence, and the causes are ranked again)
+    let auditObs: Observation | undefined;
+    let ofSelection: SampleFiles | undefined;
+    const ofDir = join(dir, "overfit");
+    if (settings.data.length) {
+      session.log(`2/4 auditing ${settings.data.join(", ")}`);
+      const auditDir = join(dir, "audit");
+      const stored = join(auditDir, "summary.json");
+      let summary: AuditSummary;
+      if (where.resume && existsSync(stored)) summary = JSON.parse(readFileSync(stored, "utf8"));
+      else {
+        // one pass over the corpus does both: the audit, and the overfit test's selection (which audits anyway)
+        ofSelection = await selectAndStore(settings.data, settings.overfit.n, ofDir, session, {
+          field: settings.field,
+          auditOut: auditDir,
+        });
+        summary = JSON.parse(readFileSync(stored, "utf8"));
       }
-      const w = existsSync(join(at.out, "run.json")) ? { ...at, resume: at.out } : at;
-      if (p.protocol === "ladder")
-        out.experiments.push({
-          protocol: "ladder",
-          why: p.why,
-          result: await runLadder({ ...common, sizes: LADDER_SIZES, lr: 2e-3, patience: 3 }, w, session),
-        });
-      else
-        out.experiments.push({
-          protocol: "optimizer",
-          why: p.why,
-          result: await runOptimizerProbe(
-            {
-              ...common,
-              grids: DOCTOR_OPTIMIZER_GRIDS,
-            },
-            w,
-            session,
-          ),
-        });
-      const last = out.experiments[out.experiments.length - 1];
-      if (last) session.log(`    ${last.protocol}: ${last.result.conclusion}`);
-    }
-  } else if (pipelineBroken)
-    out.skipped.push({
-      what: "experiments",
-      why: "the overfit test found a pipeline bug: fix it first, every other experiment would measure the bug",
-    });
+      out.audit = {
+        totals: summary.totals,
+        noise: summary.noise,
+        duplicates: summary.duplicates,
+        languages: summary.languages,
+        report: join(auditDir, "report.md"),
+      };
+      auditObs = auditObservation(summary);
+      if (diagnoses.length) {
+        diagnoses = diagnoses.map((d) => withObservations(d, [auditObs as Observation], settings.available));
+        out.diagnosis = diagnosisJson(diagnoses);
+      }
+      const t = summary.totals;
+      session.log(
+        `    ${t.docs} documents, ${t.flagged} flagged (${((100 * t.flagged) / Math.max(1, t.docs)).toFixed(1)}%): ${noiseLine(summary)}`,
+      );
+      if (diagnoses.length)
+        session.log(
+          `    with the audit as evidence: ${rankedCauses(diagnoses, auditObs)
+            .slice(0, 3)
+            .map((h) => `${h.cause} (${h.confidence.toFixed(2)})`)
+            .join(", ")}`,
+        );
+    } else out.skipped.push({ what: "audit, overfit test and experiments", why: "no --data corpus given" });
 
-  out.answer = answer(out, diagnoses, ranked, auditObs);
-  out.seconds = (performance.now() - t0) / 1000;
-  out.interrupted = session.stopRequested();
-  writeJsonAtomic(join(dir, "doctor.json"), out);
-  writeFileAtomic(join(dir, "report.md"), doctorMarkdown(out, diagnoses));
-  writeFileAtomic(join(dir, "report.html"), doctorHtml(out, diagnoses));
-  parent.setSummary({ answer: out.answer.summary });
-  parent.finish(session.stopRequested() ? "interrupted" : "completed");
+    // 3. overfit test
+    if (settings.data.length && !session.stopRequested()) {
+      session.log(`3/4 overfit test: ${settings.overfit.n} best samples × ${settings.overfit.epochs} epochs`);
+      const finished = join(ofDir, "result.json");
+      const ofSettings: OverfitSettings = {
+        ...DEFAULT_OVERFIT,
+        data: settings.data,
+        field: settings.field,
+        model,
+        n: settings.overfit.n,
+        epochs: settings.overfit.epochs,
+        seqLen: settings.overfit.seqLen,
+        threads: settings.threads,
+        backend: settings.backend,
+      };
+      if (existsSync(finished)) out.overfit = JSON.parse(readFileSync(finished, "utf8")) as OverfitResult;
+      else if (existsSync(join(ofDir, "run.json"))) out.overfit = await resumeOverfit(ofDir, session);
+      else if (ofSelection) {
+        const s = ofSelection.selection;
+        session.log(
+          `  selected the ${ofSelection.texts.length} best of ${s.read} documents in the audit's pass (lowest score kept ${s.min_score.toFixed(3)})`,
+        );
+        out.overfit = await overfitSamples(ofSettings, ofSelection.texts, ofDir, session, s);
+      } else if (existsSync(join(ofDir, "data", "train.jsonl")))
+        out.overfit = await overfitSamples(ofSettings, loadStoredSamples(ofDir), ofDir, session);
+      else out.overfit = await runOverfit(ofSettings, { runsDir: dir, out: ofDir }, session);
+      session.log(
+        `    verdict: ${out.overfit.verdict.toUpperCase()} (loss ${out.overfit.initial_loss.toFixed(3)} → ${out.overfit.final_loss.toFixed(3)}, memorisation ${(100 * out.overfit.memorization).toFixed(0)}%)`,
+      );
+    }
+
+    // 4. the experiments the ranked causes call for (only those a proxy can settle; the others become commands)
+    const pipelineBroken = confirmedBugs(out.overfit).length > 0;
+    const ranked = rankedCauses(diagnoses, out.audit ? auditObs : undefined, settings.data);
+    const plan = planDoctorExperiments(ranked, settings.experiments, experimentBudget(settings, out.overfit));
+    out.handed_back = plan.skipped.map((x) => ({ ...x, command: withData(x.command, settings.data) }));
+    if (settings.data.length && !pipelineBroken && !session.stopRequested()) {
+      session.log(
+        `4/4 experiments: ${plan.run.length ? plan.run.map((p) => p.protocol).join(", ") : "none a proxy can settle"}`,
+      );
+      for (const s of out.handed_back) session.log(`    not run here: ${s.what} — ${s.command}`);
+      const common: SweepCommon = {
+        data: settings.data,
+        field: settings.field,
+        n: 400,
+        heldOut: settings.heldOut ?? 60,
+        model,
+        seqLen: settings.seqLen,
+        batch: 4,
+        tokens: settings.experimentTokens,
+        seed: 0,
+        evalEvery: 10,
+        threads: settings.threads,
+        backend: settings.backend,
+      };
+      for (const p of plan.run) {
+        if (session.stopRequested()) break;
+        const at = { runsDir: dir, out: join(dir, p.protocol) };
+        const done = join(at.out, "result.json");
+        if (existsSync(done)) {
+          const result = JSON.parse(readFileSync(done, "utf8"));
+          if (result.status === "completed") {
+            out.experiments.push({ protocol: p.protocol, why: p.why, result } as ExperimentResult);
+            continue;
+          }
+        }
+        const w = existsSync(join(at.out, "run.json")) ? { ...at, resume: at.out } : at;
+        if (p.protocol === "ladder")
+          out.experiments.push({
+            protocol: "ladder",
+            why: p.why,
+            result: await runLadder({ ...common, sizes: LADDER_SIZES, lr: 2e-3, patience: 3 }, w, session),
+          });
+        else
+          out.experiments.push({
+            protocol: "optimizer",
+            why: p.why,
+            result: await runOptimizerProbe(
+              {
+                ...common,
+                grids: DOCTOR_OPTIMIZER_GRIDS,
+              },
+              w,
+              session,
+            ),
+          });
+        const last = out.experiments[out.experiments.length - 1];
+        if (last) session.log(`    ${last.protocol}: ${last.result.conclusion}`);
+      }
+    } else if (pipelineBroken)
+      out.skipped.push({
+        what: "experiments",
+        why: "the overfit test found a pipeline bug: fix it first, every other experiment would measure the bug",
+      });
+
+    out.answer = answer(out, diagnoses, ranked, auditObs);
+    out.seconds = (performance.now() - t0) / 1000;
+    out.interrupted = session.stopRequested();
+    writeJsonAtomic(join(dir, "doctor.json"), out);
+    writeFileAtomic(join(dir, "report.md"), doctorMarkdown(out, diagnoses));
+    writeFileAtomic(join(dir, "report.html"), doctorHtml(out, diagnoses));
+    parent.setSummary({ answer: out.answer.summary });
+    parent.finish(session.stopRequested() ? "interrupted" : "completed");
+  } catch (e) {
+    // a failed step (bad input, a trainer error) must not leave the doctor's run looking alive
+    parent.finish("failed");
+    throw e;
+  }
   return out;
 }
 

@@ -166,7 +166,13 @@ export async function openSweep<S extends SampleSettings>(
   }
   const parent = createParent(where.runsDir, protocol, s.data[0], s, where.out);
   session.log(`${what} → ${parent.dir}`);
-  return { parent, settings: s, texts: await sweepSamples(sampleSettings, parent.dir, session) };
+  try {
+    return { parent, settings: s, texts: await sweepSamples(sampleSettings, parent.dir, session) };
+  } catch (e) {
+    // bad input found while selecting (no usable document, an unreadable file): the parent is not alive
+    parent.run.finish("failed");
+    throw e;
+  }
 }
 
 /** What the sample selection needs (an external trainer's sweep has no model or token budget). */

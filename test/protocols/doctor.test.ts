@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeDemoCorpus } from "../../src/data/demo/index.js";
@@ -8,6 +8,7 @@ import { ingestPaths } from "../../src/logs/ingest.js";
 import { rankedCauses, runDoctor, storedDoctorSettings } from "../../src/protocols/doctor.js";
 import { auditObservation, planDoctorExperiments } from "../../src/protocols/doctor-evidence.js";
 import { quietSession } from "../../src/protocols/session.js";
+import type { UserError } from "../../src/util/errors.js";
 import { tmpDir } from "../helpers/tmp.js";
 
 describe("plateau doctor", () => {
@@ -174,5 +175,39 @@ describe("plateau doctor on a corpus", () => {
     const vals = (r: typeof whole) => r.experiments.flatMap((e) => e.result.points.map((p) => p.val_loss));
     expect(vals(resumed)).toEqual(vals(whole));
     expect(resumed.overfit?.final_loss).toBe(whole.overfit?.final_loss);
+  });
+});
+
+describe("plateau doctor on bad input", () => {
+  const base = {
+    run: [],
+    model: null,
+    overfit: { n: 4, epochs: 1, seqLen: 32 },
+    experiments: 1,
+    experimentTokens: 500,
+    seqLen: 32,
+    available: () => true,
+  };
+
+  it("names a missing path before it creates anything", async () => {
+    const dir = tmpDir();
+    const err = await runDoctor(
+      { ...base, data: [join(dir, "nope.jsonl")] },
+      { runsDir: join(dir, "runs") },
+      quietSession(),
+    ).catch((e: UserError) => e);
+    expect((err as UserError).oneLine()).toMatch(/nope\.jsonl: --data: no such file or directory$/);
+    expect(existsSync(join(dir, "runs"))).toBe(false);
+  });
+
+  it("marks its run failed when a step fails (a corpus with no usable document)", async () => {
+    const dir = tmpDir();
+    const corpus = join(dir, "c.jsonl");
+    writeFileSync(corpus, '{not json\n{"text": 5}\n');
+    const out = join(dir, "doctor");
+    await expect(
+      runDoctor({ ...base, data: [corpus] }, { runsDir: dir, out }, quietSession()),
+    ).rejects.toThrow(/no usable document/);
+    expect(JSON.parse(readFileSync(join(out, "run.json"), "utf8")).status).toBe("failed");
   });
 });
